@@ -1,0 +1,76 @@
+"""Writing the audit log.
+
+Saves and deletes of ``AuditedModel`` rows are logged by signals (so the admin
+and any service are covered); services add the business actions (unmask,
+export, merge, transfer) with ``log_action``. The acting user comes from
+``audit_actor`` — set per request by the middleware and by services from their
+``actor`` argument.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+import uuid
+from contextlib import contextmanager
+
+from django.contrib.contenttypes.models import ContentType
+
+_actor: contextvars.ContextVar = contextvars.ContextVar("chexian_audit_actor", default=None)
+# The request is kept rather than its user: DRF authenticates tokens inside the
+# view and replaces request.user after the middleware has run.
+_request: contextvars.ContextVar = contextvars.ContextVar("chexian_audit_request", default=None)
+
+
+@contextmanager
+def audit_actor(user):
+    token = _actor.set(user)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor():
+    actor = _actor.get()
+    if actor is None and (request := _request.get()) is not None:
+        actor = getattr(request, "user", None)
+    return actor
+
+
+def serialize_value(value):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return "<binary>"
+    return value
+
+
+def _actor_fields(actor):
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, "system"
+    return actor, actor.get_username()
+
+
+def log_action(action, obj=None, *, actor=None, before=None, after=None, reason="", store_id=None, object_repr=None):
+    from chexian.core.models import AuditLog
+
+    actor = actor if actor is not None else current_actor()
+    user, name = _actor_fields(actor)
+    if obj is not None and store_id is None:
+        store_id = obj.audit_store_id() if hasattr(obj, "audit_store_id") else getattr(obj, "store_id", None)
+    return AuditLog.objects.create(
+        actor=user,
+        actor_name=name,
+        action=action,
+        store_id=store_id,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
+        before=before,
+        after=after,
+        reason=reason[:300],
+    )

@@ -1,0 +1,19 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from chexian.org.permissions import can, roles_of
+
+# (label, url name, action needed). Navigation shows only what the roles allow.
+NAV_ITEMS = [
+    (_("Customers"), "customers:customer_list", "customer.view"),
+    (_("Vehicles"), "customers:vehicle_list", "vehicle.view"),
+    (_("Audit log"), "core:auditlog_list", "audit.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [{"label": label, "url": reverse(name)} for label, name, action in NAV_ITEMS if can(user, action)]
+    return {"nav_items": items, "user_roles": sorted(roles_of(user))}

@@ -1,0 +1,93 @@
+"""Who may do what, and in which stores: the one place that decides it.
+
+The matrix below is role × action. ``stores_for(user, action)`` turns it into
+the set of store ids a user may act on, which ``RestrictedQuerySet.restrict()``
+applies to every query (pages, API, search, exports). docs/permissions.md is
+generated from ``MATRIX`` by ``chexian permissions-doc``.
+"""
+
+from __future__ import annotations
+
+from chexian.org.choices import GROUP_WIDE_ROLES, Role
+
+R = Role
+
+VIEW_ALL = {"customer.view", "vehicle.view", "store.view"}
+READ_AUDIT = {"audit.view", "customer.export", "vehicle.export", "customer.unmask"}
+EDIT = {"customer.add", "customer.change", "vehicle.add", "vehicle.change", "vehicle.transfer"}
+# Full mobile numbers: everyone who contacts customers. Department staff do not.
+CONTACT = {"customer.see_contact"}
+
+MATRIX: dict[str, set[str]] = {
+    R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT,
+    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT,
+    R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"},
+    R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"},
+    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"},
+    R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"},
+    R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"},
+    R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"},
+    # Sales consultants see the store's customers but contact details and the
+    # identity number only of their own customers (owner-scoped, see customers.access).
+    R.SALES: VIEW_ALL | {"customer.add", "vehicle.add"},
+    R.DEPARTMENT: VIEW_ALL,
+}
+
+# Actions that a sales consultant may take on customers they own.
+OWNER_ACTIONS = {"customer.see_contact", "customer.unmask", "customer.change", "vehicle.change"}
+
+ALL_ACTIONS = sorted(set().union(*MATRIX.values()) | OWNER_ACTIONS)
+
+
+def _roles(user):
+    cache = getattr(user, "_chexian_roles", None)
+    if cache is None:
+        from chexian.org.models import Store
+
+        cache = []
+        for staff_role in user.staff_roles.all():
+            if staff_role.role in GROUP_WIDE_ROLES:
+                store_ids = frozenset(Store.objects.filter(group_id=staff_role.group_id).values_list("id", flat=True))
+            else:
+                store_ids = frozenset({staff_role.store_id})
+            cache.append((staff_role.role, store_ids))
+        user._chexian_roles = cache
+    return cache
+
+
+def stores_for(user, action: str) -> set[int] | None:
+    """Store ids where ``user`` may take ``action``; ``None`` means every store (superuser)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    allowed: set[int] = set()
+    for role, store_ids in _roles(user):
+        if action in MATRIX.get(role, ()):
+            allowed |= store_ids
+    return allowed
+
+
+def owner_stores_for(user, action: str) -> set[int]:
+    """Stores where ``user`` may take ``action`` only on records they own (sales)."""
+    if not user or not user.is_authenticated or action not in OWNER_ACTIONS:
+        return set()
+    result: set[int] = set()
+    for role, store_ids in _roles(user):
+        if role == R.SALES:
+            result |= store_ids
+    return result
+
+
+def can(user, action: str, store_id: int | None = None) -> bool:
+    """Whether the user may take ``action`` at all (store_id None) or in one store."""
+    stores = stores_for(user, action)
+    if stores is None:
+        return True
+    if store_id is None:
+        return bool(stores) or bool(owner_stores_for(user, action))
+    return store_id in stores
+
+
+def roles_of(user) -> set[str]:
+    return {role for role, _ in _roles(user)} if user.is_authenticated else set()
