@@ -1,0 +1,95 @@
+"""Test helpers: the standing cast and factories that go through the real services.
+
+Store A has a supervisor, an issuer, a sales consultant and a department staff
+member; store B has an issuer; the group office and the auditor see both
+(healthchecks' alice/bob/charlie, NetBox's testing utilities).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+
+from chexian.core import demo_data
+from chexian.customers import services as customer_services
+from chexian.org.choices import Role
+from chexian.org.models import DealerGroup, Region, StaffRole, Store
+
+PASSWORD = "test-pass-2026!"
+_rng = random.Random(7)
+_serial = itertools.count(1)
+
+
+def make_group(code="G1"):
+    group = DealerGroup.objects.create(code=code, name=f"集团{code}")
+    region = Region.objects.create(group=group, code="R1", name="华南大区")
+    return group, region
+
+
+def make_store(group, region, code):
+    return Store.objects.create(group=group, region=region, code=code, name=f"{code}店", brand="广汽丰田")
+
+
+def make_user(username, role=None, store=None, group=None, **extra):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+    if role:
+        StaffRole.objects.create(user=user, role=role, store=store, group=group or store.group)
+    return user
+
+
+def customer_data(store, **overrides):
+    data = {
+        "store": store,
+        "name": demo_data.person_name(_rng),
+        "mobile": demo_data.mobile(_rng),
+        "id_number": demo_data.resident_id(_rng),
+        "consent_outreach": True,
+    }
+    data.update(overrides)
+    return data
+
+
+def make_customer(actor, store, **overrides):
+    return customer_services.save_customer(actor=actor, data=customer_data(store, **overrides))
+
+
+def vehicle_data(store, owner, **overrides):
+    serial = next(_serial)
+    data = {
+        "store": store,
+        "owner": owner,
+        "vin": demo_data.vin(_rng, serial),
+        "plate": demo_data.plate(serial),
+        "brand": "广汽丰田",
+        "series": "凯美瑞",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_vehicle(actor, store, owner=None, **overrides):
+    owner = owner or make_customer(actor, store)
+    return customer_services.save_vehicle(actor=actor, data=vehicle_data(store, owner, **overrides))
+
+
+def standing_cast():
+    group, region = make_group()
+    store_a = make_store(group, region, "A01")
+    store_b = make_store(group, region, "B01")
+    return SimpleNamespace(
+        group=group,
+        store_a=store_a,
+        store_b=store_b,
+        a_manager=make_user("a-manager", Role.STORE_MANAGER, store_a),
+        a_supervisor=make_user("a-supervisor", Role.SUPERVISOR, store_a),
+        a_issuer=make_user("a-issuer", Role.ISSUER, store_a),
+        a_sales=make_user("a-sales", Role.SALES, store_a),
+        a_dept=make_user("a-wash", Role.DEPARTMENT, store_a),
+        b_issuer=make_user("b-issuer", Role.ISSUER, store_b),
+        b_supervisor=make_user("b-supervisor", Role.SUPERVISOR, store_b),
+        office=make_user("office", Role.GROUP_OFFICE, group=group),
+        auditor=make_user("auditor", Role.AUDITOR, group=group),
+    )
