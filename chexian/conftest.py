@@ -13,3 +13,21 @@ def _fast_passwords(settings):
 def cast(db):
     """The standing cast: users of store A and B, the group office and an auditor."""
     return standing_cast()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` skip with a message on SQLite; with
+    CHEXIAN_REQUIRE_POSTGRES=1 (CI) running on anything else is an error instead."""
+    import os
+
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if os.environ.get("CHEXIAN_REQUIRE_POSTGRES") == "1" and not on_postgres:
+        raise pytest.UsageError("CHEXIAN_REQUIRE_POSTGRES=1 but DATABASE_URL does not point at PostgreSQL")
+    if on_postgres:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
