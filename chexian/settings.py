@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
-from chexian.env import env_bool, env_int, env_list, env_str, ensure_dev_keys, load_env_file
+from chexian.env import ensure_dev_keys, env_bool, env_int, env_list, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CHEXIAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -119,6 +118,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("CHEXIAN_STATIC_ROOT", str(VAR_DIR / "static")))
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks for it; collectstatic fills it in production
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("CHEXIAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -142,6 +143,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "chexian.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chexian API",

@@ -9,9 +9,10 @@ from chexian.core.models import AuditedModel, TimeStampedModel
 from chexian.core.querysets import RestrictedQuerySet
 from chexian.core.validators import (
     is_new_energy_plate,
+    normalize_mobile,
+    normalize_plate,
     validate_mobile,
     validate_plate,
-    validate_resident_id,
     validate_uscc,
     validate_vin,
 )
@@ -54,7 +55,9 @@ class Customer(AuditedModel, TimeStampedModel):
         _("unified social credit code"), max_length=18, blank=True, help_text=_("For company customers (GB 32100).")
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
-    area = models.CharField(_("area"), max_length=50, blank=True, help_text=_("District or town the customer lives in."))
+    area = models.CharField(
+        _("area"), max_length=50, blank=True, help_text=_("District or town the customer lives in.")
+    )
     source = models.CharField(_("source"), max_length=20, choices=CustomerSource.choices, default=CustomerSource.OTHER)
     portrait_tags = models.CharField(
         _("portrait tags"), max_length=200, blank=True, help_text=_("客户画像: comma-separated tags.")
@@ -108,23 +111,36 @@ class Customer(AuditedModel, TimeStampedModel):
         self.id_number_hash = crypto.blind_index(value)
         self.id_number_masked = crypto.mask_identifier(value)
 
+    def clean_fields(self, exclude=None):
+        # Normalise first, so "+86 138-1234-5678" is checked as 13812345678, not refused for its length.
+        self.name = (self.name or "").strip()
+        self.mobile = normalize_mobile(self.mobile)
+        self.mobile2 = normalize_mobile(self.mobile2)
+        self.uscc = (self.uscc or "").strip().upper().replace(" ", "")
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         errors = {}
+        if self.owner_staff_id and self.store_id:
+            from chexian.org.models import StaffRole
+
+            if not StaffRole.objects.filter(user_id=self.owner_staff_id, store_id=self.store_id).exists():
+                errors["owner_staff"] = [_("The owner staff member does not work in this store.")]
         if self.mobile:
             try:
                 self.mobile = validate_mobile(self.mobile)
             except ValidationError as exc:
-                errors["mobile"] = exc.messages
+                errors["mobile"] = exc.error_list
         if self.mobile2:
             try:
                 self.mobile2 = validate_mobile(self.mobile2)
             except ValidationError as exc:
-                errors["mobile2"] = exc.messages
+                errors["mobile2"] = exc.error_list
         if self.uscc:
             try:
                 self.uscc = validate_uscc(self.uscc)
             except ValidationError as exc:
-                errors["uscc"] = exc.messages
+                errors["uscc"] = exc.error_list
         if self.kind == CustomerKind.COMPANY and self.id_number_hash:
             errors["id_number"] = [_("A company customer has a unified social credit code, not a resident ID.")]
         if self.kind == CustomerKind.PERSON and self.uscc:
@@ -189,9 +205,16 @@ class Vehicle(AuditedModel, TimeStampedModel):
         verbose_name_plural = _("vehicles")
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["store", "vin"], name="%(app_label)s_%(class)s_unique_store_vin"),
             models.UniqueConstraint(
-                fields=["store", "plate"], condition=~Q(plate=""), name="%(app_label)s_%(class)s_unique_store_plate"
+                fields=["store", "vin"],
+                name="%(app_label)s_%(class)s_unique_store_vin",
+                violation_error_message=_("A vehicle with this VIN already exists in this store."),
+            ),
+            models.UniqueConstraint(
+                fields=["store", "plate"],
+                condition=~Q(plate=""),
+                name="%(app_label)s_%(class)s_unique_store_plate",
+                violation_error_message=_("A vehicle with this plate already exists in this store."),
             ),
         ]
         indexes = [
@@ -202,17 +225,23 @@ class Vehicle(AuditedModel, TimeStampedModel):
     def __str__(self):
         return self.plate or self.vin
 
+    def clean_fields(self, exclude=None):
+        # Normalise first: "粤A·D12345" is 8 characters once the dot goes.
+        self.vin = (self.vin or "").strip().upper().replace(" ", "")
+        self.plate = normalize_plate(self.plate)
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         errors = {}
         try:
             self.vin = validate_vin(self.vin)
         except ValidationError as exc:
-            errors["vin"] = exc.messages
+            errors["vin"] = exc.error_list
         if self.plate:
             try:
                 self.plate = validate_plate(self.plate)
             except ValidationError as exc:
-                errors["plate"] = exc.messages
+                errors["plate"] = exc.error_list
             else:
                 if is_new_energy_plate(self.plate) and self.energy_type not in NEW_ENERGY_TYPES:
                     errors["energy_type"] = [

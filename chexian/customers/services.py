@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,7 @@ def save_customer(*, actor, data: dict, customer: Customer | None = None) -> Cus
         try:
             data = {**data, "id_number": validate_resident_id(data["id_number"])}
         except ValidationError as exc:
-            raise ValidationError({"id_number": exc.messages}) from None
+            raise ValidationError({"id_number": exc.error_list}) from None
     _set_fields(customer, data)
     if customer.consent_outreach and not customer.consent_at:
         customer.consent_at = timezone.now()
@@ -59,7 +59,9 @@ def _allocate_archive_numbers(store_id: int, count: int) -> list[str]:
 
 
 @transaction.atomic
-def save_vehicle(*, actor, data: dict, vehicle: Vehicle | None = None, ownership_start: dt.date | None = None) -> Vehicle:
+def save_vehicle(
+    *, actor, data: dict, vehicle: Vehicle | None = None, ownership_start: dt.date | None = None
+) -> Vehicle:
     """Create or change a vehicle. A new vehicle gets its archive number and its
     first ownership period; changing the owner goes through ``transfer_vehicle``."""
     creating = vehicle is None
@@ -71,7 +73,7 @@ def save_vehicle(*, actor, data: dict, vehicle: Vehicle | None = None, ownership
     with audit_actor(actor):
         if creating:
             vehicle.archive_no = _allocate_archive_numbers(vehicle.store_id, 1)[0]
-            vehicle.save()
+            _save_unique(vehicle)
             VehicleOwnership.objects.create(
                 vehicle=vehicle,
                 customer=vehicle.owner,
@@ -79,8 +81,20 @@ def save_vehicle(*, actor, data: dict, vehicle: Vehicle | None = None, ownership
                 reason=OwnershipReason.PURCHASE,
             )
         else:
-            vehicle.save()
+            _save_unique(vehicle)
     return vehicle
+
+
+def _save_unique(vehicle: Vehicle) -> None:
+    # full_clean() checked uniqueness, but a concurrent request can insert the same
+    # VIN between that check and this insert: the database constraint decides.
+    try:
+        with transaction.atomic():
+            vehicle.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"vin": [_("A vehicle with this VIN or plate was just saved in this store by someone else.")]}
+        ) from None
 
 
 @transaction.atomic

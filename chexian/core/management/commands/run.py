@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, addrport, stores, vehicles_per_store, no_serve, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
         if not Store.objects.exists():
             call_command("demo", stores=stores, vehicles_per_store=vehicles_per_store, quiet_logins=True)
         self.stdout.write(login_help())
