@@ -54,7 +54,7 @@ bench-search: install
 	$(BIN)/python bench/search_bench.py
 
 messages: install
-	cd chexian && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete && ../$(BIN)/python ../manage.py compilemessages -l zh_Hans
+	cd chexian && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-location --no-obsolete && ../$(BIN)/python ../manage.py compilemessages -l zh_Hans
 
 lock:
 	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock

@@ -4,7 +4,8 @@ Django's live server. Run apart from the unit tests:
     .venv/bin/pytest e2e -p no:cacheprovider --ds chexian.settings
 
 The browser is the system's /usr/bin/chromium (apt), never one downloaded by
-``playwright install``; without it every test here is skipped with a message.
+``playwright install``; without it every test here is skipped with a message,
+or the run fails when CHEXIAN_REQUIRE_BROWSER=1 (CI).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ SKIP_REASON = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get inst
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
+    if os.environ.get("CHEXIAN_REQUIRE_BROWSER") == "1":
+        # CI sets it: there a skipped browser test would hide a missing install step.
+        raise pytest.UsageError(f"CHEXIAN_REQUIRE_BROWSER=1 but {SKIP_REASON}")
     skip = pytest.mark.skip(reason=SKIP_REASON)
     here = Path(__file__).parent
     for item in items:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,10 +15,6 @@ from chexian.core.choices import AuditAction
 from chexian.core.models import AuditLog
 from chexian.core.testing import PASSWORD, make_customer, make_group, make_store, make_user, make_vehicle
 from chexian.org.choices import Role
-
-pytestmark = pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists(), reason="browser tests need Debian's chromium at /usr/bin/chromium"
-)
 
 
 @pytest.fixture
