@@ -4,10 +4,15 @@ every queryset goes through ``restrict()``."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.views.generic import ListView
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, ListView
+from django_filters.views import FilterView
 
 from chexian.core.models import AuditLog
 from chexian.org.permissions import can
@@ -25,6 +30,126 @@ class ActionRequiredMixin(LoginRequiredMixin):
         if self.required_action and not can(request.user, self.required_action):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+def field_rows(obj, names, overrides=None):
+    """[(label, value)] for a properties list, labels from the model's verbose names."""
+    overrides = overrides or {}
+    rows = []
+    for name in names:
+        field = obj._meta.get_field(name)
+        if name in overrides:
+            value = overrides[name]
+        elif field.choices:
+            value = getattr(obj, f"get_{name}_display")()
+        elif field.get_internal_type() == "BooleanField":
+            value = _("Yes") if getattr(obj, name) else _("No")
+        else:
+            value = getattr(obj, name)
+        rows.append((capfirst(field.verbose_name), value))
+    return rows
+
+
+def active_filters(request) -> dict:
+    """The list filters of a request, as logged with an export."""
+    return {k: v for k, v in request.GET.items() if v and k not in ("page", "reason")}
+
+
+class ObjectMixin:
+    """Loads ``self.object`` through the user's restricted queryset (404 for
+    another store's) and, if ``object_action`` is set, checks it on the object (403)."""
+
+    model = None
+    object_action = ""
+
+    def get_queryset(self):
+        return self.model.objects.restrict(self.request.user, "view")
+
+    def load_object(self):
+        obj = self.get_queryset().get_or_404(pk=self.kwargs["pk"])
+        if self.object_action and not self.object_allowed(obj, self.object_action):
+            raise PermissionDenied
+        return obj
+
+    def get_object(self, queryset=None):
+        return self.object
+
+    def object_allowed(self, obj, action: str) -> bool:
+        return can(self.request.user, action, obj.store_id)
+
+    def dispatch(self, request, *args, **kwargs):
+        if "pk" in kwargs:
+            self.object = self.load_object()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ObjectListView(ActionRequiredMixin, FilterView):
+    """A filtered, paginated list; the filterset's form is the filter bar."""
+
+    title = ""
+    export_action = ""
+    export_url_name = ""
+    add_action = ""
+    add_url_name = ""
+
+    def get_paginate_by(self, queryset):
+        return settings.CHEXIAN_PAGE_SIZE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            title=self.title,
+            more_filters_active=any(v for k, v in query.items() if k != "q"),
+            add_url=reverse(self.add_url_name) if self.add_action and can(user, self.add_action) else "",
+            export_url=(
+                reverse(self.export_url_name) + (f"?{query.urlencode()}" if query else "")
+                if self.export_action and can(user, self.export_action)
+                else ""
+            ),
+        )
+        return context
+
+
+class ObjectEditView(ActionRequiredMixin, ObjectMixin, FormView):
+    """Create (no ``pk``) or change an object: the form validates, ``save()``
+    calls the service, and a service's ValidationError goes back on the form."""
+
+    template_name = "generic/object_edit.html"
+    detail_url_name = ""
+    list_url_name = ""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs["instance"] = getattr(self, "object", None)
+        return kwargs
+
+    def save(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            obj = self.save(form)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message(obj))
+        return redirect(self.detail_url_name, pk=obj.pk)
+
+    def success_message(self, obj):
+        return _("Saved %(object)s.") % {"object": obj}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = getattr(self, "object", None)
+        context["object"] = obj
+        context["cancel_url"] = (
+            reverse(self.detail_url_name, kwargs={"pk": obj.pk}) if obj else reverse(self.list_url_name)
+        )
+        return context
 
 
 class HomeView(LoginRequiredMixin, ListView):

@@ -16,3 +16,9 @@ def may(user, action: str, customer) -> bool:
 def shown_mobile(user, customer, value: str | None = None) -> str:
     value = customer.mobile if value is None else value
     return value if may(user, "customer.see_contact", customer) else mask_mobile(value)
+
+
+def may_on_vehicle(user, action: str, vehicle) -> bool:
+    """Per-vehicle permission: by role in its store, or as the sales consultant
+    who owns the vehicle's owner."""
+    return may(user, action, vehicle.owner)

@@ -88,19 +88,22 @@ def csv_response(*, user, queryset, columns, basename: str, filters: dict, reaso
     response.write(BOM)
     writer = csv.writer(response)
     writer.writerow([neutralize(header) for header, _cell in columns])
-    rows = 0
+    per_store: dict[int, int] = {}
     for obj in queryset.iterator(chunk_size=2000):
         writer.writerow([neutralize(cell(obj)) for _header, cell in columns])
-        rows += 1
-    log_action(
-        AuditAction.EXPORT,
-        None,
-        actor=user,
-        after={"rows": rows, "filters": filters},
-        reason=reason,
-        store_id=None,
-        object_repr=f"{basename}.csv",
-    )
+        per_store[obj.store_id] = per_store.get(obj.store_id, 0) + 1
+    # One entry per store whose data left the system, so each store's supervisor
+    # sees in its own audit log who exported its customers (a group export too).
+    for store_id, rows in sorted(per_store.items()) or [(None, 0)]:
+        log_action(
+            AuditAction.EXPORT,
+            None,
+            actor=user,
+            after={"rows": rows, "total_rows": sum(per_store.values()), "filters": filters},
+            reason=reason,
+            store_id=store_id,
+            object_repr=f"{basename}.csv",
+        )
     return response
 
 

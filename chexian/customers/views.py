@@ -11,22 +11,26 @@ sales consultant may change only the customers they own — and refused with 403
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, View
-from django_filters.views import FilterView
 
 from chexian.core.models import AuditLog
-from chexian.core.views import ActionRequiredMixin
+from chexian.core.views import (
+    ActionRequiredMixin,
+    ObjectEditView,
+    ObjectListView,
+    ObjectMixin,
+    active_filters,
+    field_rows,
+)
 from chexian.customers import exports, selectors, services
-from chexian.customers.access import may, shown_mobile
+from chexian.customers.access import may, may_on_vehicle, shown_mobile
 from chexian.customers.filtersets import CustomerFilterSet, VehicleFilterSet
 from chexian.customers.forms import (
     CustomerForm,
@@ -46,134 +50,13 @@ PICKER_RESULTS = 20
 PICKER_ACTIONS = {"vehicle.add"}
 
 
-# ---------------------------------------------------------------- generic parts
-def may_on_vehicle(user, action: str, vehicle) -> bool:
-    """Per-vehicle permission: by role in its store, or as the sales consultant
-    who owns the vehicle's owner."""
-    return may(user, action, vehicle.owner)
+# ---------------------------------------------------------------- customers
+class CustomerObjectMixin(ObjectMixin):
+    """A customer's permissions are its store's, or its owner's for a sales consultant."""
 
-
-def field_rows(obj, names, overrides=None):
-    """[(label, value)] for a properties list, labels from the model's verbose names."""
-    overrides = overrides or {}
-    rows = []
-    for name in names:
-        field = obj._meta.get_field(name)
-        if name in overrides:
-            value = overrides[name]
-        elif field.choices:
-            value = getattr(obj, f"get_{name}_display")()
-        elif field.get_internal_type() == "BooleanField":
-            value = _("Yes") if getattr(obj, name) else _("No")
-        else:
-            value = getattr(obj, name)
-        rows.append((capfirst(field.verbose_name), value))
-    return rows
-
-
-def active_filters(request) -> dict:
-    """The list filters of a request, as logged with an export."""
-    return {k: v for k, v in request.GET.items() if v and k not in ("page", "reason")}
-
-
-class ObjectMixin:
-    """Loads ``self.object`` through the user's restricted queryset (404 for
-    another store's) and, if ``object_action`` is set, checks it on the object (403)."""
-
-    model = None
-    object_action = ""
-
-    def get_queryset(self):
-        return self.model.objects.restrict(self.request.user, "view")
-
-    def load_object(self):
-        obj = self.get_queryset().get_or_404(pk=self.kwargs["pk"])
-        if self.object_action and not self.object_allowed(obj, self.object_action):
-            raise PermissionDenied
-        return obj
-
-    def get_object(self, queryset=None):
-        return self.object
-
-    def object_allowed(self, obj, action: str) -> bool:
+    def object_allowed(self, obj, action):
         return may(self.request.user, action, obj)
 
-    def dispatch(self, request, *args, **kwargs):
-        if "pk" in kwargs:
-            self.object = self.load_object()
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ObjectListView(ActionRequiredMixin, FilterView):
-    """A filtered, paginated list; the filterset's form is the filter bar."""
-
-    title = ""
-    export_action = ""
-    export_url_name = ""
-    add_action = ""
-    add_url_name = ""
-
-    def get_paginate_by(self, queryset):
-        return settings.CHEXIAN_PAGE_SIZE
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            title=self.title,
-            more_filters_active=any(v for k, v in query.items() if k != "q"),
-            add_url=reverse(self.add_url_name) if self.add_action and can(user, self.add_action) else "",
-            export_url=(
-                reverse(self.export_url_name) + (f"?{query.urlencode()}" if query else "")
-                if self.export_action and can(user, self.export_action)
-                else ""
-            ),
-        )
-        return context
-
-
-class ObjectEditView(ActionRequiredMixin, ObjectMixin, FormView):
-    """Create (no ``pk``) or change an object: the form validates, ``save()``
-    calls the service, and a service's ValidationError goes back on the form."""
-
-    template_name = "generic/object_edit.html"
-    detail_url_name = ""
-    list_url_name = ""
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
-        kwargs["instance"] = getattr(self, "object", None)
-        return kwargs
-
-    def save(self, form):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            obj = self.save(form)
-        except ValidationError as exc:
-            form.add_service_error(exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message(obj))
-        return redirect(self.detail_url_name, pk=obj.pk)
-
-    def success_message(self, obj):
-        return _("Saved %(object)s.") % {"object": obj}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        obj = getattr(self, "object", None)
-        context["object"] = obj
-        context["cancel_url"] = (
-            reverse(self.detail_url_name, kwargs={"pk": obj.pk}) if obj else reverse(self.list_url_name)
-        )
-        return context
-
-
-# ---------------------------------------------------------------- customers
 class CustomerListView(ObjectListView):
     required_action = "customer.view"
     filterset_class = CustomerFilterSet
@@ -198,7 +81,7 @@ class CustomerListView(ObjectListView):
         return context
 
 
-class CustomerDetailView(ActionRequiredMixin, ObjectMixin, DetailView):
+class CustomerDetailView(ActionRequiredMixin, CustomerObjectMixin, DetailView):
     required_action = "customer.view"
     template_name = "customers/customer_detail.html"
 
@@ -237,7 +120,7 @@ class CustomerDetailView(ActionRequiredMixin, ObjectMixin, DetailView):
         return AuditLog.objects.restrict(self.request.user).for_object(customer)[:AUDIT_ENTRIES_SHOWN]
 
 
-class CustomerEditView(ObjectEditView):
+class CustomerEditView(CustomerObjectMixin, ObjectEditView):
     """customer_create (no pk) and customer_edit."""
 
     form_class = CustomerForm
@@ -267,7 +150,7 @@ class CustomerEditView(ObjectEditView):
         return context
 
 
-class CustomerUnmaskView(ActionRequiredMixin, ObjectMixin, View):
+class CustomerUnmaskView(ActionRequiredMixin, CustomerObjectMixin, View):
     """POST (htmx): the identity number in clear, for the detail page. The service
     checks the permission on the customer and writes the audit entry."""
 
@@ -282,7 +165,7 @@ class CustomerUnmaskView(ActionRequiredMixin, ObjectMixin, View):
         return render(request, "customers/customer_id_number.html", {"object": self.object, "id_number": number})
 
 
-class CustomerMergeView(ActionRequiredMixin, ObjectMixin, FormView):
+class CustomerMergeView(ActionRequiredMixin, CustomerObjectMixin, FormView):
     """Merge duplicates of the same store into this customer. The candidates are
     likely duplicates (same name or mobile) or the results of a search."""
 

@@ -738,3 +738,14 @@ def test_auditor_export_masks_nothing_it_may_not_see_and_spans_the_group(client,
     text = client.get(reverse("customers:customer_export")).content.decode("utf-8")
     assert a_customer.name in text and b_customer.name in text
     assert a_customer.id_number not in text and b_customer.id_number not in text
+
+
+def test_a_group_export_is_logged_in_each_stores_audit_log(client, cast, a_customer, b_customer):
+    login(client, cast.auditor)
+    client.get(reverse("customers:customer_export"), {"reason": "annual audit"})
+    entries = AuditLog.objects.filter(action=AuditAction.EXPORT)
+    assert {e.store_id: e.after["rows"] for e in entries} == {cast.store_a.pk: 1, cast.store_b.pk: 1}
+    assert all(e.reason == "annual audit" and e.actor == cast.auditor for e in entries)
+    # Store B's supervisor sees that store B's data was exported, not store A's entry.
+    seen = AuditLog.objects.restrict(cast.b_supervisor).filter(action=AuditAction.EXPORT)
+    assert [e.store_id for e in seen] == [cast.store_b.pk]
