@@ -9,6 +9,16 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service-level messages are asserted in English; pages still negotiate their
+    language per request (Chinese by default), which test_translations checks."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def cast(db):
     """The standing cast: users of store A and B, the group office and an auditor."""

@@ -3,7 +3,7 @@
 The matrix below is role × action. ``stores_for(user, action)`` turns it into
 the set of store ids a user may act on, which ``RestrictedQuerySet.restrict()``
 applies to every query (pages, API, search, exports). docs/permissions.md is
-generated from ``MATRIX`` by ``chexian permissions-doc``.
+generated from ``MATRIX`` by ``docs/_gen_permissions.py``.
 """
 
 from __future__ import annotations

@@ -451,7 +451,9 @@ def test_transfer_keeps_the_ownership_history(cast, a_vehicle):
 def test_transfer_is_refused_to_another_store_and_owner_is_not_patched(cast, a_vehicle):
     client = api(cast.a_issuer)
     other = make_customer(cast.a_issuer, cast.store_a)
-    response = client.patch(f"/api/vehicles/{a_vehicle.pk}/", {"owner": other.pk}, format="json")
+    response = client.patch(
+        f"/api/vehicles/{a_vehicle.pk}/", {"owner": other.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400 and "transfer" in response.json()["owner"][0]
     b_customer = make_customer(cast.b_issuer, cast.store_b)
     response = client.post(
