@@ -103,9 +103,10 @@ def main() -> None:
     w("")
     w("- ✓ — allowed in the stores where the user holds the role.")
     w("- **own** — a sales consultant may do this only for customers whose *owner staff* is")
-    w("  themselves (`OWNER_ACTIONS`, checked by `chexian.customers.access.may`).")
-    w("- empty — not allowed: the page or API answers 403, and objects of stores where the")
-    w("  action is not allowed answer 404.")
+    w("  themselves, and for those customers' vehicles (`OWNER_ACTIONS`, checked by")
+    w("  `chexian.customers.access.may` / `may_on_vehicle`).")
+    w("- empty — not allowed: the page or API answers 403. An object of a store the user")
+    w("  cannot see at all answers 404, exactly like a missing one.")
     w("")
 
     with translation.override("en"):
