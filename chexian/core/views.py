@@ -11,11 +11,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, View
 from django_filters.views import FilterView
 
+from chexian.core.filtersets import AuditLogFilterSet
 from chexian.core.models import AuditLog
-from chexian.org.permissions import can
+from chexian.org.choices import Role
+from chexian.org.permissions import can, roles_of
 
 
 class ActionRequiredMixin(LoginRequiredMixin):
@@ -105,10 +107,10 @@ class ObjectListView(ActionRequiredMixin, FilterView):
             more_filters_active=any(v for k, v in query.items() if k != "q"),
             add_url=reverse(self.add_url_name) if self.add_action and can(user, self.add_action) else "",
             export_url=(
-                reverse(self.export_url_name) + (f"?{query.urlencode()}" if query else "")
-                if self.export_action and can(user, self.export_action)
-                else ""
+                reverse(self.export_url_name) if self.export_action and can(user, self.export_action) else ""
             ),
+            export_params=[(k, v) for k, values in query.lists() for v in values if k != "reason"],
+            export_reason_required=export_reason_required(user),
         )
         return context
 
@@ -152,6 +154,35 @@ class ObjectEditView(ActionRequiredMixin, ObjectMixin, FormView):
         return context
 
 
+def export_reason_required(user) -> bool:
+    """Auditors export with a logged reason (SPEC §1); for store staff it is optional."""
+    return Role.AUDITOR in roles_of(user)
+
+
+class ObjectExportView(ActionRequiredMixin, View):
+    """Export the filtered, restricted list; the exporter writes the file and the audit entries."""
+
+    filterset_class = None
+    list_url_name = ""
+
+    def get_queryset(self):
+        raise NotImplementedError
+
+    def export(self, **kwargs):
+        raise NotImplementedError
+
+    def get(self, request):
+        reason = request.GET.get("reason", "").strip()
+        if not reason and export_reason_required(request.user):
+            messages.error(request, _("Give the reason for this export: auditors' exports are logged with one."))
+            query = request.GET.copy()
+            query.pop("reason", None)
+            return redirect(reverse(self.list_url_name) + (f"?{query.urlencode()}" if query else ""))
+        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
+        rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+        return self.export(user=request.user, queryset=rows, filters=active_filters(request), reason=reason)
+
+
 class HomeView(LoginRequiredMixin, ListView):
     def get(self, request, *args, **kwargs):
         if can(request.user, "customer.view"):
@@ -159,13 +190,11 @@ class HomeView(LoginRequiredMixin, ListView):
         return redirect("core:auditlog_list") if can(request.user, "audit.view") else redirect("logout")
 
 
-class AuditLogListView(ActionRequiredMixin, ListView):
+class AuditLogListView(ActionRequiredMixin, FilterView):
     required_action = "audit.view"
     template_name = "core/auditlog_list.html"
+    filterset_class = AuditLogFilterSet
     paginate_by = settings.CHEXIAN_PAGE_SIZE
 
     def get_queryset(self):
-        qs = AuditLog.objects.restrict(self.request.user).select_related("content_type", "store")
-        if action := self.request.GET.get("action"):
-            qs = qs.filter(action=action)
-        return qs
+        return AuditLog.objects.restrict(self.request.user).select_related("content_type", "store")

@@ -37,4 +37,3 @@ NEW_ENERGY_TYPES = frozenset({EnergyType.BEV, EnergyType.PHEV, EnergyType.FCEV})
 class OwnershipReason(models.TextChoices):
     PURCHASE = "purchase", _("Purchase / first registration")
     TRANSFER = "transfer", _("Transfer to a new owner")
-    MERGE = "merge", _("Duplicate customers merged")

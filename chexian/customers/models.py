@@ -145,6 +145,15 @@ class Customer(AuditedModel, TimeStampedModel):
             errors["id_number"] = [_("A company customer has a unified social credit code, not a resident ID.")]
         if self.kind == CustomerKind.PERSON and self.uscc:
             errors.setdefault("uscc", []).append(_("A person has a resident ID, not a unified social credit code."))
+        if self.uscc and self.store_id and "uscc" not in errors:
+            duplicate = Customer.objects.filter(
+                store_id=self.store_id, uscc=self.uscc, merged_into__isnull=True
+            ).exclude(pk=self.pk)
+            if duplicate.exists():
+                errors["uscc"] = [
+                    _("A customer with this unified social credit code already exists in this store: %(name)s.")
+                    % {"name": duplicate.first().name}
+                ]
         if self.id_number_hash and self.store_id:
             duplicate = Customer.objects.filter(
                 store_id=self.store_id, id_number_hash=self.id_number_hash, merged_into__isnull=True

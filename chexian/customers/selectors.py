@@ -2,7 +2,8 @@
 
 Each search is an exact or prefix match on an indexed column, so it stays fast
 at millions of vehicles: the plate (with or without province), the VIN's last
-six characters (车架号后六位), the name (prefix) and the mobile's last four.
+six characters (车架号后六位), the name (prefix), the mobile's last four, and a
+full identity number through its keyed hash.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import re
 
 from django.db.models import Q
 
+from chexian.core.crypto import blind_index
 from chexian.core.validators import PROVINCES, normalize_mobile, normalize_plate
 from chexian.customers.models import Customer, Vehicle
 
 _ALNUM = re.compile(r"^[A-Z0-9]+$")
+_RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
 
 
 def vehicle_query(term: str) -> Q | None:
@@ -41,6 +44,9 @@ def customer_query(term: str) -> Q | None:
     term = (term or "").strip()
     if not term:
         return None
+    if _RESIDENT_ID.match(term.upper()):
+        # A full identity number is found through its keyed hash, never by decrypting.
+        return Q(id_number_hash=blind_index(term.upper()))
     digits = normalize_mobile(term)
     if digits.isdigit():
         if len(digits) == 4:

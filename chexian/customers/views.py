@@ -24,9 +24,9 @@ from chexian.core.models import AuditLog
 from chexian.core.views import (
     ActionRequiredMixin,
     ObjectEditView,
+    ObjectExportView,
     ObjectListView,
     ObjectMixin,
-    active_filters,
     field_rows,
 )
 from chexian.customers import exports, selectors, services
@@ -244,18 +244,16 @@ class CustomerChoicesView(ActionRequiredMixin, View):
         return render(request, "customers/customer_options.html", {"options": options, "q": term})
 
 
-class CustomerExportView(ActionRequiredMixin, View):
+class CustomerExportView(ObjectExportView):
     required_action = "customer.export"
+    filterset_class = CustomerFilterSet
+    list_url_name = "customers:customer_list"
 
-    def get(self, request):
-        queryset = (
-            Customer.objects.restrict(request.user, "export").active().select_related("store", "owner_staff")
-        )
-        filterset = CustomerFilterSet(request.GET or None, queryset=queryset, request=request)
-        rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
-        return exports.export_customers(
-            user=request.user, queryset=rows, filters=active_filters(request), reason=request.GET.get("reason", "")
-        )
+    def get_queryset(self):
+        return Customer.objects.restrict(self.request.user, "export").active().select_related("store", "owner_staff")
+
+    def export(self, **kwargs):
+        return exports.export_customers(**kwargs)
 
 
 # ---------------------------------------------------------------- vehicles
@@ -384,13 +382,13 @@ class VehicleTransferView(ActionRequiredMixin, VehicleObjectMixin, FormView):
         return context
 
 
-class VehicleExportView(ActionRequiredMixin, View):
+class VehicleExportView(ObjectExportView):
     required_action = "vehicle.export"
+    filterset_class = VehicleFilterSet
+    list_url_name = "customers:vehicle_list"
 
-    def get(self, request):
-        queryset = Vehicle.objects.restrict(request.user, "export").select_related("store", "owner")
-        filterset = VehicleFilterSet(request.GET or None, queryset=queryset, request=request)
-        rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
-        return exports.export_vehicles(
-            user=request.user, queryset=rows, filters=active_filters(request), reason=request.GET.get("reason", "")
-        )
+    def get_queryset(self):
+        return Vehicle.objects.restrict(self.request.user, "export").select_related("store", "owner")
+
+    def export(self, **kwargs):
+        return exports.export_vehicles(**kwargs)

@@ -309,3 +309,16 @@ def test_customer_of_another_store_is_a_404_like_a_missing_one(cast):
 def test_customer_data_helper_builds_valid_customers(cast):
     data = customer_data(cast.store_a)
     assert services.save_customer(actor=cast.a_issuer, data=data).pk
+
+
+def test_full_identity_number_finds_the_customer_through_its_hash(cast):
+    customer = make_customer(cast.a_issuer, cast.store_a, id_number=ID)
+    assert list(search_customers(cast.a_issuer, ID.lower())) == [customer]
+    assert not search_customers(cast.b_issuer, ID).exists()
+
+
+def test_duplicate_uscc_in_the_same_store_is_refused(cast):
+    make_customer(cast.a_issuer, cast.store_a, kind=CustomerKind.COMPANY, id_number="", uscc="91350100M000100Y43")
+    with pytest.raises(ValidationError) as exc:
+        make_customer(cast.a_issuer, cast.store_a, kind=CustomerKind.COMPANY, id_number="", uscc="91350100M000100Y43")
+    assert "uscc" in exc.value.message_dict

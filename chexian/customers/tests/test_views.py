@@ -735,7 +735,7 @@ def test_vehicle_export(client, cast, a_vehicle, b_vehicle):
 
 def test_auditor_export_masks_nothing_it_may_not_see_and_spans_the_group(client, cast, a_customer, b_customer):
     login(client, cast.auditor)
-    text = client.get(reverse("customers:customer_export")).content.decode("utf-8")
+    text = client.get(reverse("customers:customer_export"), {"reason": "audit"}).content.decode("utf-8")
     assert a_customer.name in text and b_customer.name in text
     assert a_customer.id_number not in text and b_customer.id_number not in text
 
@@ -749,3 +749,14 @@ def test_a_group_export_is_logged_in_each_stores_audit_log(client, cast, a_custo
     # Store B's supervisor sees that store B's data was exported, not store A's entry.
     seen = AuditLog.objects.restrict(cast.b_supervisor).filter(action=AuditAction.EXPORT)
     assert [e.store_id for e in seen] == [cast.store_b.pk]
+
+
+def test_auditor_must_give_a_reason_to_export(client, cast, a_customer):
+    login(client, cast.auditor)
+    response = client.get(reverse("customers:customer_export"), {"consent": "true"})
+    assert response.status_code == 302 and response["Location"].endswith("?consent=true")
+    assert not AuditLog.objects.filter(action=AuditAction.EXPORT).exists()
+    response = client.get(reverse("customers:vehicle_export"), {"reason": "  "})
+    assert response.status_code == 302
+    list_page = client.get(reverse("customers:customer_list")).content.decode()
+    assert 'name="reason"' in list_page and "required" in list_page
