@@ -272,20 +272,64 @@ def summary(values: list[float]) -> dict:
     return {"median": round(statistics.median(ordered), 2), "p95": round(p95, 2), "max": round(ordered[-1], 2)}
 
 
+class OtherCPU:
+    """CPU time the rest of the machine used while a search was timed (Linux): busy time
+    from /proc/stat less this process and its PostgreSQL backend. Timings are only
+    comparable when it stays near zero."""
+
+    def __init__(self):
+        self.hz = os.sysconf("SC_CLK_TCK")
+        self.backend = None
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.backend = cursor.fetchone()[0]
+
+    def _sample(self) -> tuple[float, float, float] | None:
+        try:
+            fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+            backend = 0.0
+            if self.backend:
+                stat = Path(f"/proc/{self.backend}/stat").read_text().rsplit(")", 1)[1].split()
+                backend = (int(stat[11]) + int(stat[12])) / self.hz
+        except (OSError, ValueError, IndexError):
+            return None
+        busy = (sum(fields) - fields[3] - fields[4]) / self.hz  # all but idle and iowait
+        own = os.times()
+        return time.perf_counter(), busy, own.user + own.system + backend
+
+    def start(self) -> None:
+        self.first = self._sample()
+
+    def share(self) -> float | None:
+        """Share of the machine's CPU capacity used by others since start()."""
+        last = self._sample()
+        if not self.first or not last:
+            return None
+        wall = last[0] - self.first[0]
+        other = (last[1] - self.first[1]) - (last[2] - self.first[2])
+        return round(max(0.0, other) / (wall * (os.cpu_count() or 1)), 3)
+
+
 def time_search(function, user, terms: list[str], warmup: list[str], budget: float) -> dict:
+    """Count, then the first page, for each term: the order of Django's paginator."""
     for term in warmup:
-        list(function(user, term)[:PAGE])
         function(user, term).count()
+        list(function(user, term)[:PAGE])
     page_ms, count_ms, rows = [], [], []
+    others = OtherCPU()
+    others.start()
     started = time.perf_counter()
     for term in terms:
         t0 = time.perf_counter()
-        list(function(user, term)[:PAGE])
-        t1 = time.perf_counter()
         rows.append(function(user, term).count())
+        t1 = time.perf_counter()
+        list(function(user, term)[:PAGE])
         t2 = time.perf_counter()
-        page_ms.append((t1 - t0) * 1000)
-        count_ms.append((t2 - t1) * 1000)
+        count_ms.append((t1 - t0) * 1000)
+        page_ms.append((t2 - t1) * 1000)
         if t2 - started > budget and len(page_ms) >= 20:
             break  # a slow search: enough terms for the figures, keep the run bounded
     return {
@@ -293,6 +337,7 @@ def time_search(function, user, terms: list[str], warmup: list[str], budget: flo
         "page_ms": summary(page_ms),
         "count_ms": summary(count_ms),
         "rows": {"median": statistics.median(rows), "max": max(rows), "zero": sum(1 for r in rows if r == 0)},
+        "other_cpu": others.share(),
     }
 
 
@@ -330,6 +375,7 @@ def _sqlite_tree(rows) -> str:
 
 BROAD = ("store_id", "merged_into_id")  # SQLite index constraints that select a whole store, or everyone
 MANY_ROWS = 10_000  # PostgreSQL: a scan node that reads more rows than this is reported as broad
+SMALL_TABLES = ("org_", "auth_", "django_")  # a scan of the 200 stores is no finding
 
 
 def plan_summary(text: str) -> dict:
@@ -349,7 +395,8 @@ def plan_summary(text: str) -> dict:
                 broad.append(f"{line.split()[1]} by {'+'.join(sorted(columns))}")
         if "USING INTEGER PRIMARY KEY" in line or "USING ROWID" in line:
             indexes.add("rowid")
-        if m := re.match(r"SCAN (\w+)(.*)", line):  # SQLite: every row of a table or of an index
+        if (m := re.match(r"SCAN (\w+)(.*)", line)) and not m.group(1).startswith(SMALL_TABLES):
+            # SQLite: every row of a table, or of an index
             full.append(f"{m.group(1)}{' (whole index)' if 'INDEX' in m.group(2) else ''}")
         # PostgreSQL nodes: "Index Scan using idx on t", "Seq Scan on t", with actual rows × loops.
         if m := re.match(r"(Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan|Bitmap Heap Scan)"
@@ -359,7 +406,7 @@ def plan_summary(text: str) -> dict:
                 index, table = table, None
             if index:
                 indexes.add(index)
-            if kind == "Seq Scan":
+            if kind == "Seq Scan" and not table.startswith(SMALL_TABLES):
                 full.append(table)
             node = [kind, index or table, 0]
             if a := re.search(r"actual time=\S+ rows=(\d+) loops=(\d+)", line):
@@ -424,16 +471,18 @@ def plan_note(plans: dict) -> str:
 
 def print_table(results: list[dict]) -> None:
     head = (f"{'search':<14} {'function':<17} {'user':<13} {'terms':>5}  "
-            f"{'page ms med / p95 / max':>25}  {'count ms med / p95 / max':>25}  {'rows med/max':>13}  plan")
+            f"{'page ms med / p95 / max':>25}  {'count ms med / p95 / max':>25}  {'rows med/max':>13}  "
+            f"{'other':>5}  plan")
     print(head)
     print("-" * len(head))
     for r in results:
         p, c = r["page_ms"], r["count_ms"]
         plan = plan_note(r["plans"])
+        other = "?" if r["other_cpu"] is None else f"{r['other_cpu']:.0%}"
         print(f"{LABELS[r['search']]:<14} {r['function']:<17} {r['user']:<13} {r['terms']:>5}  "
               f"{p['median']:>8.1f} /{p['p95']:>7.1f} /{p['max']:>7.1f}  "
               f"{c['median']:>8.1f} /{c['p95']:>7.1f} /{c['max']:>7.1f}  "
-              f"{r['rows']['median']:>6g}/{r['rows']['max']:<6}  {plan}")
+              f"{r['rows']['median']:>6g}/{r['rows']['max']:<6}  {other:>5}  {plan}")
 
 
 def main() -> None:
@@ -455,7 +504,8 @@ def main() -> None:
     parser.add_argument("--primary-only", action="store_true",
                         help="run each search only through the list it belongs to (plate and VIN: vehicles; "
                         "name and mobile: customers), not also through the other one")
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results", help="where the JSON goes")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="where the JSON goes (default bench/results; var/bench for --small)")
     args = parser.parse_args()
     base = SMALL if args.small else FULL
     for key in ("stores", "vehicles_per_store", "terms"):
@@ -520,6 +570,8 @@ def main() -> None:
         "warmup_terms": WARMUP,
         "results": results,
     }
+    if args.results is None:  # a quick check is no result worth committing
+        args.results = ROOT / "var" / "bench" if args.small else ROOT / "bench" / "results"
     args.results.mkdir(parents=True, exist_ok=True)
     suffix = "-small" if args.small else ""
     out = args.results / f"search-{report['date']}-{connection.vendor}{suffix}.json"

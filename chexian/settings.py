@@ -47,6 +47,13 @@ INSTALLED_APPS = [
     "chexian.core",
     "chexian.org",
     "chexian.customers",
+    "chexian.insurers",
+    "chexian.catalog",
+    "chexian.quotes",
+    "chexian.policies",
+    "chexian.imports",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +161,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that appear in several serializers get one schema name each.
+    "ENUM_NAME_OVERRIDES": {
+        "EndorsementKindEnum": "chexian.policies.choices.EndorsementKind",
+        "CancellationReasonEnum": "chexian.policies.choices.CancellationReason",
+        "ClauseFamilyEnum": "chexian.catalog.choices.ClauseFamily",
+    },
 }
 
 # Security: strict in production (CHEXIAN_DEBUG=0), relaxed on a laptop.
@@ -180,5 +193,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("CHEXIAN_LOG_LEVEL", "INFO")},
 }
 
-# Business settings (later issues add theirs here, each documented).
+# Background work (imports): Django's tasks API with its database backend, so a
+# laptop needs no extra server (`chexian db_worker` runs the worker).
+TASKS = {"default": {"BACKEND": env_str("CHEXIAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# Business settings (each documented in docs/development/settings.md).
 CHEXIAN_PAGE_SIZE = 25
+# Partner insurers per store (SPEC §3.10, seed-002 §2.3.1): at most 2, or 3 when the
+# store's monthly premium (CTPL + commercial, trailing three months) reaches the threshold.
+CHEXIAN_PARTNER_LIMIT = env_int("CHEXIAN_PARTNER_LIMIT", 2)
+CHEXIAN_PARTNER_LIMIT_HIGH = env_int("CHEXIAN_PARTNER_LIMIT_HIGH", 3)
+CHEXIAN_PARTNER_PREMIUM_THRESHOLD = env_int("CHEXIAN_PARTNER_PREMIUM_THRESHOLD", 800_000)

@@ -8,6 +8,10 @@ from chexian.core import views as core_views
 
 api_patterns = [
     path("", include("chexian.customers.api.urls")),
+    path("", include("chexian.catalog.api.urls")),
+    path("", include("chexian.insurers.api.urls")),
+    path("", include("chexian.quotes.api.urls")),
+    path("", include("chexian.policies.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -19,6 +23,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", include("chexian.core.urls")),
     path("customers/", include("chexian.customers.urls")),
+    path("catalog/", include("chexian.catalog.urls")),
+    path("insurers/", include("chexian.insurers.urls")),
+    path("quotes/", include("chexian.quotes.urls")),
+    path("policies/", include("chexian.policies.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

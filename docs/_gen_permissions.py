@@ -57,6 +57,20 @@ ACTIONS = {
     "vehicle.transfer": ("transfer a vehicle to a new owner (过户)", "车辆过户"),
     "vehicle.export": ("export vehicles (masked, logged)", "导出车辆（脱敏，记录日志）"),
     "audit.view": ("read the audit log", "查看审计日志"),
+    "insurer.view": ("see the insurers", "查看保险公司"),
+    "contract.view": ("see agency contracts and licences", "查看兼业代理合同与许可"),
+    "contract.propose": ("propose a partner insurer (contract)", "提出合作保险公司（合同）"),
+    "contract.approve": ("approve or reject a proposed contract", "审批或驳回合同"),
+    "contract.legal_review": ("record the legal review (activates the contract)", "登记法务审核（合同生效）"),
+    "quote.view": ("see quotes", "查看报价"),
+    "quote.add": ("create quotes and enter insurers' offers", "新建报价、录入保险公司报价"),
+    "quote.change": ("change quotes, choose the insurer", "修改报价、选定保险公司"),
+    "policy.view": ("see policies", "查看保单"),
+    "policy.add": ("issue policies", "出单"),
+    "policy.change": ("endorse policies (批改)", "保单批改"),
+    "policy.cancel": ("cancel policies (退保)", "退保"),
+    "policy.import": ("import policies from insurer exports", "导入保险公司导出的保单"),
+    "policy.export": ("export policies (logged)", "导出保单（记录日志）"),
 }
 
 ROLE_ORDER = list(Role)

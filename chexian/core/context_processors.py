@@ -7,6 +7,11 @@ from chexian.org.permissions import can, roles_of
 NAV_ITEMS = [
     (_("Customers"), "customers:customer_list", "customer.view"),
     (_("Vehicles"), "customers:vehicle_list", "vehicle.view"),
+    (_("Quotes"), "quotes:quote_list", "quote.view"),
+    (_("Policies"), "policies:policy_list", "policy.view"),
+    (_("Agency contracts"), "insurers:contract_list", "contract.view"),
+    (_("Insurers"), "insurers:insurer_list", "insurer.view"),
+    (_("Coverage catalog"), "catalog:coverage_list", "insurer.view"),
     (_("Audit log"), "core:auditlog_list", "audit.view"),
 ]
 

@@ -43,6 +43,7 @@ from chexian.customers.forms import (
 )
 from chexian.customers.models import Customer, Vehicle, VehicleOwnership
 from chexian.org.permissions import can
+from chexian.policies.models import Policy
 
 AUDIT_ENTRIES_SHOWN = 50
 PICKER_RESULTS = 20
@@ -297,6 +298,10 @@ class VehicleDetailView(ActionRequiredMixin, VehicleObjectMixin, DetailView):
             .select_related("customer"),
             can_edit=may_on_vehicle(user, "vehicle.change", vehicle),
             can_transfer=may_on_vehicle(user, "vehicle.transfer", vehicle),
+            policies=Policy.objects.restrict(user, "view").filter(vehicle=vehicle).select_related("insurer")[:20],
+            can_view_policies=can(user, "policy.view", vehicle.store_id),
+            can_issue_policy=can(user, "policy.add", vehicle.store_id),
+            can_quote=can(user, "quote.add", vehicle.store_id),
             audit_entries=(
                 AuditLog.objects.restrict(user).for_object(vehicle)[:AUDIT_ENTRIES_SHOWN]
                 if can(user, "audit.view", vehicle.store_id)

@@ -17,20 +17,26 @@ READ_AUDIT = {"audit.view", "customer.export", "vehicle.export", "customer.unmas
 EDIT = {"customer.add", "customer.change", "vehicle.add", "vehicle.change", "vehicle.transfer"}
 # Full mobile numbers: everyone who contacts customers. Department staff do not.
 CONTACT = {"customer.see_contact"}
+# Insurance business of a store (issue 3): insurers, contracts, quotes, policies.
+READ_BUSINESS = {"insurer.view", "contract.view", "policy.view", "quote.view"}
+DESK = READ_BUSINESS | {"quote.add", "quote.change", "policy.add", "policy.change", "policy.import"}
 
 MATRIX: dict[str, set[str]] = {
-    R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT,
-    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT,
-    R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"},
-    R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"},
-    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"},
-    R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"},
-    R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"},
-    R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"},
+    R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS
+    | {"contract.approve", "contract.legal_review", "policy.export"},
+    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | {"policy.export"},
+    R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK
+    | {"contract.propose", "policy.cancel", "policy.export"},
+    R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK
+    | {"contract.propose", "policy.cancel", "policy.export"},
+    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK,
+    R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | READ_BUSINESS,
+    R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS,
+    R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS,
     # Sales consultants see the store's customers but contact details and the
     # identity number only of their own customers (owner-scoped, see customers.access).
-    R.SALES: VIEW_ALL | {"customer.add", "vehicle.add"},
-    R.DEPARTMENT: VIEW_ALL,
+    R.SALES: VIEW_ALL | {"customer.add", "vehicle.add", "insurer.view", "quote.view", "quote.add", "policy.view"},
+    R.DEPARTMENT: VIEW_ALL | {"insurer.view"},
 }
 
 # Actions that a sales consultant may take on customers they own.

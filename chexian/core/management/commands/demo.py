@@ -9,27 +9,29 @@ from django.utils import timezone
 from chexian.customers import demo as customers_demo
 from chexian.org import demo as org_demo
 from chexian.org.models import DealerGroup
+from chexian.policies import demo as policies_demo
 
 
 class Command(BaseCommand):
     help = (
         "Create the deterministic demo data set: a dealer group with regions and stores, staff in "
         "every role, customers with valid identifiers and their vehicles (own-brand, other-brand, "
-        "new-energy with green plates). Refuses to run twice on the same database."
+        "new-energy with green plates), every store's agency licence and partner insurers' contracts, and "
+        "years of policy history (new-car, renewal and transfer-in CTPL, commercial and non-motor policies). "
+        "Refuses to run twice on the same database."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--stores", type=int, default=10, help="number of stores (default 10)")
-        parser.add_argument(
-            "--vehicles-per-store", type=int, default=1000, help="vehicles per store (default 1000)"
-        )
+        parser.add_argument("--vehicles-per-store", type=int, default=1000, help="vehicles per store (default 1000)")
+        parser.add_argument("--years", type=int, default=3, help="years of policy history (default 3)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed: same seed, same data")
         parser.add_argument("--today", type=dt.date.fromisoformat, default=None, help="pretend today is this date")
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the demo logins")
 
-    def handle(self, *args, stores, vehicles_per_store, seed, today, quiet_logins, **options):
-        if stores < 1 or vehicles_per_store < 0:
-            raise CommandError("--stores must be at least 1 and --vehicles-per-store not negative")
+    def handle(self, *args, stores, vehicles_per_store, years, seed, today, quiet_logins, **options):
+        if stores < 1 or vehicles_per_store < 0 or years < 0:
+            raise CommandError("--stores must be at least 1, --vehicles-per-store and --years not negative")
         if DealerGroup.objects.filter(code="DEMO").exists():
             raise CommandError("The demo group already exists in this database; use a fresh database.")
         rng = random.Random(seed)
@@ -37,12 +39,17 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic():
             _group, store_list, group_users = org_demo.build(stores=stores, rng=rng)
+            office = group_users[0]
             vehicles = customers_demo.build(
                 stores=store_list, vehicles_per_store=vehicles_per_store, rng=rng, today=today
             )
+            counts = policies_demo.build(stores=store_list, office=office, rng=rng, today=today, years=years)
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data: {stores} stores, {vehicles} vehicles in {elapsed:.1f} s (seed {seed}).")
+            self.style.SUCCESS(
+                f"Demo data: {stores} stores, {vehicles} vehicles, {counts['contracts']} agency contracts, "
+                f"{counts['policies']} policies over {years} years in {elapsed:.1f} s (seed {seed})."
+            )
         )
         if not quiet_logins:
             self.stdout.write(login_help(store_list[0].code.lower()))

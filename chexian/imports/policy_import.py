@@ -1,0 +1,892 @@
+"""Importing policies — and the customers and vehicles they name — from insurer exports.
+
+The template (``COLUMNS``): one row per policy, Chinese headers with English
+aliases; insurer exports with other headers are read through a saved
+``ImportMapping``. Headers are matched ignoring width, case, spaces and marks
+such as ``*`` or ``(元)``; the header row may sit below a title.
+
+Each row goes through the same services as the pages: the customer is found by
+the blind index of the identity number (or by the USCC) within the store, else
+created with ``customers.services.save_customer``; the vehicle by VIN within the
+store, else created with ``save_vehicle``; then the policy is issued with
+``policies.services.issue_policy(source=IMPORT)`` — every rule of SPEC §3.3
+applies, except the documents check, which an export cannot show.
+
+Idempotent: the natural key of a policy is (insurer, policy number). A row
+equal to what is stored changes nothing; a row that differs updates the policy
+(``services.update_imported_policy``) and the customer or vehicle fields it
+carries; a number another store holds is an error.
+
+Rows are read, parsed and saved in chunks (``CHUNK_SIZE``): only one chunk's
+rows and model instances are alive at a time, plus one small key per policy
+seen, to catch a policy listed twice in the same file. The caller decides the
+transaction (see ``PolicyImporter.run``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chexian.core import crypto
+from chexian.core.validators import (
+    is_new_energy_plate,
+    validate_mobile,
+    validate_plate,
+    validate_resident_id,
+    validate_uscc,
+    validate_vin,
+    vin_check_digit,
+)
+from chexian.customers import services as customer_services
+from chexian.customers.choices import CustomerKind, CustomerSource, EnergyType
+from chexian.customers.models import Customer, Vehicle
+from chexian.imports import cells
+from chexian.insurers.models import Insurer
+from chexian.policies.choices import PolicyLine, PolicySource, ShortTermReason
+from chexian.policies.models import Policy
+from chexian.policies.services import PolicyInput, issue_policy
+
+CHUNK_SIZE = 500
+# The header is looked for in the first rows: insurer exports often put a title above it.
+HEADER_SCAN_ROWS = 20
+# A header row names at least this many known columns.
+HEADER_MIN_MATCHES = 3
+# A closing line such as "合计 … 1,234,567.00" is a total, not a policy.
+SUMMARY_WORDS = frozenset({"合计", "总计", "小计", "total", "sum"})
+
+TEXT, IDENTIFIER, DATE, MONEY, CHOICE = "text", "identifier", "date", "money", "choice"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the import template."""
+
+    field: str
+    header: str
+    synonyms: tuple[str, ...] = ()
+    kind: str = TEXT
+    required: bool = False
+    example: str = ""
+    note: str | Promise = ""
+
+    @property
+    def alias(self) -> str:
+        """The English alias: the field name."""
+        return self.field
+
+    def names(self) -> tuple[str, ...]:
+        return (self.header, self.field, *self.synonyms)
+
+
+def _example_vin() -> str:
+    body = "LFV2A21K0G3012345"
+    return body[:8] + vin_check_digit(body) + body[9:]
+
+
+EXAMPLE_ID = "11010519491231002X"
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "policy_number", "保单号", ("保单号码", "保险单号", "policy_no", "policy number"), IDENTIFIER, True,
+        "PDZA202644010000001234", gettext_lazy("As the insurer printed it; with the insurer, the policy's key."),
+    ),
+    Column(
+        "insurer", "保险公司", ("承保公司", "承保机构", "保险人", "insurer_code"), TEXT, True, "人保财险",
+        gettext_lazy(
+            "Name, short name or code (PICC); a branch such as 中国人民财产保险股份有限公司广州市分公司 is fine. "
+            "Not needed when the column mapping names the insurer."
+        ),
+    ),
+    Column(
+        "line", "险种", ("险种类型", "险别", "险类", "policy_line"), CHOICE, True, "交强险",
+        gettext_lazy("交强险, 商业险 or 非车险 (ctpl, commercial, non_motor)."),
+    ),
+    Column(
+        "start_date", "起保日期", ("保险起期", "起保时间", "生效日期", "保险起始日期"), DATE, True, "2026-03-01",
+        gettext_lazy("2026-03-01, 2026/3/1, 2026年3月1日, 20260301 or a date cell."),
+    ),
+    Column(
+        "end_date", "终保日期", ("保险止期", "终保时间", "到期日期", "保险终止日期"), DATE, True, "2027-02-28",
+        gettext_lazy("The last day of cover. \"2027-03-01 00:00\" (零时止) is read as 2027-02-28 24:00."),
+    ),
+    Column(
+        "premium", "保费", ("总保费", "含税保费", "保费合计", "签单保费"), MONEY, True, "950.00",
+        gettext_lazy("Yuan, with VAT, at most two decimals."),
+    ),
+    Column(
+        "premium_without_vat", "不含税保费", ("净保费", "保费(不含税)", "net_premium"), MONEY, False, "896.23",
+        gettext_lazy("Needed, or VAT: the other one is the premium minus it."),
+    ),
+    Column(
+        "vat", "增值税", ("税额", "增值税额"), MONEY, False, "53.77",
+        gettext_lazy("Needed, or the premium excluding VAT."),
+    ),
+    Column(
+        "vehicle_tax", "车船税", ("代收车船税",), MONEY, False, "360.00",
+        gettext_lazy("Collected with CTPL only; empty is 0."),
+    ),
+    Column(
+        "issued_on", "出单日期", ("签单日期", "签单日", "承保日期", "issue_date"), DATE, False, "2026-02-25",
+        gettext_lazy(
+            "Decides the agency contract and the commission rate. Empty: the start date, or today for a "
+            "policy that starts later."
+        ),
+    ),
+    Column(
+        "plate", "车牌号", ("车牌号码", "号牌号码", "车牌"), IDENTIFIER, False, "粤A12345",
+        gettext_lazy("Empty for a new car without a plate yet (then the engine number is needed)."),
+    ),
+    Column(
+        "vin", "车架号", ("车辆识别代号", "车架号码", "vin码", "vin_code"), IDENTIFIER, True, _example_vin(),
+        gettext_lazy("17 characters with the position-9 check digit (GB 16735)."),
+    ),
+    Column("engine_no", "发动机号", ("发动机号码", "engine_number"), IDENTIFIER, False, "G3012345"),
+    Column(
+        "brand", "品牌", ("车辆品牌", "厂牌", "品牌型号", "厂牌型号"), TEXT, False, "一汽大众",
+        gettext_lazy("Needed for a vehicle not yet in the store's books."),
+    ),
+    Column("series", "车系", ("车型系列",), TEXT, False, "迈腾"),
+    Column(
+        "energy_type", "新能源", ("能源类型", "燃料种类", "是否新能源", "energy"), CHOICE, False, "否",
+        gettext_lazy(
+            "是/否, or 燃油, 纯电, 插电混动, 燃料电池 (fuel, bev, phev, fcev). "
+            "Empty: new energy when the plate is green."
+        ),
+    ),
+    Column("first_registration_date", "初登日期", ("初次登记日期", "注册日期"), DATE, False, "2020-05-18"),
+    Column(
+        "customer_name", "投保人", ("车主", "客户名称", "客户姓名", "投保人名称", "policyholder", "owner", "name"),
+        TEXT, True, "张三",
+    ),
+    Column(
+        "id_number", "证件号", ("证件号码", "身份证号", "身份证号码", "投保人证件号", "统一社会信用代码"),
+        IDENTIFIER, True, EXAMPLE_ID,
+        gettext_lazy(
+            "Resident ID (GB 11643) of a person or unified social credit code (GB 32100) of a company: how the "
+            "customer is recognised. Format the column as text."
+        ),
+    ),
+    Column("mobile", "手机", ("手机号", "手机号码", "联系电话", "投保人手机"), IDENTIFIER, False, "13812345678"),
+    Column("insured_name", "被保险人", ("被保险人名称", "insured"), TEXT, False, "张三",
+           gettext_lazy("Empty: the policyholder.")),
+    Column(
+        "short_term_reason", "短期原因", ("短期险原因",), CHOICE, False, "",
+        gettext_lazy("Only for a CTPL shorter than one year: one of the four cases of Art 20."),
+    ),
+    Column("confirm_code", "投保确认码", ("确认码",), IDENTIFIER, False, ""),
+    Column("payment_ref", "支付流水号", ("收费流水号", "缴费流水号"), IDENTIFIER, False, ""),
+    Column("blank_form_serial", "单证流水号", ("单证号", "保单印刷号"), IDENTIFIER, False, ""),
+)
+FIELDS: dict[str, Column] = {column.field: column for column in COLUMNS}
+# Filled from the policy on the page: a re-import compares them only when the file carries them.
+POLICY_FIELDS = (
+    "start_date", "end_date", "premium", "premium_without_vat", "vat", "vehicle_tax", "issued_on",
+    "insured_name", "short_term_reason", "confirm_code", "payment_ref", "blank_form_serial",
+)
+IGNORE = ""  # a mapping entry with this field skips the column
+
+_ALIASES: dict[str, str] = {}
+for _column in COLUMNS:
+    for _name in _column.names():
+        _ALIASES.setdefault(cells.normalize_key(_name), _column.field)
+
+LINE_WORDS = {
+    PolicyLine.CTPL: ("交强险", "交强", "交通强制险", "机动车交通事故责任强制保险", "ctpl", "compulsory"),
+    PolicyLine.COMMERCIAL: ("商业险", "商业", "商业车险", "机动车商业保险", "新能源汽车商业保险", "commercial"),
+    PolicyLine.NON_MOTOR: ("非车险", "非车", "驾乘险", "驾乘意外险", "non_motor", "nonmotor", "non-motor"),
+}
+# "是" says new energy without saying which kind: BEV stands for it. What matters for a
+# policy is that the NEV clauses apply; the exact kind can be set on the vehicle page.
+ENERGY_WORDS = {
+    EnergyType.FUEL: ("否", "n", "no", "0", "false", "燃油", "汽油", "柴油", "油", "fuel", "混动", "油电混合", "hev"),
+    EnergyType.BEV: ("是", "y", "yes", "1", "true", "新能源", "纯电", "纯电动", "电动", "bev", "ev"),
+    EnergyType.PHEV: ("插电混动", "插混", "插电式混合动力", "增程", "增程式", "phev", "erev"),
+    EnergyType.FCEV: ("燃料电池", "氢燃料", "氢能", "fcev"),
+}
+
+
+def _word_index(table: dict) -> dict[str, str]:
+    return {cells.normalize_key(word): value for value, words in table.items() for word in words}
+
+
+_LINES = _word_index(LINE_WORDS)
+_ENERGIES = _word_index(ENERGY_WORDS)
+_SHORT_TERM = {
+    **{cells.normalize_key(value): value for value in ShortTermReason.values},
+    **{cells.normalize_key(str(label)): value for value, label in ShortTermReason.choices},
+}
+_RESIDENT_ID_LIKE = re.compile(r"^\d{15,18}$|^\d{17}X$")
+# Codes stored in columns of this length (Policy.number, Vehicle.engine_no …).
+IDENTIFIER_LIMITS = {
+    "policy_number": Policy._meta.get_field("number").max_length,
+    "engine_no": Vehicle._meta.get_field("engine_no").max_length,
+    "confirm_code": Policy._meta.get_field("confirm_code").max_length,
+    "payment_ref": Policy._meta.get_field("payment_ref").max_length,
+    "blank_form_serial": Policy._meta.get_field("blank_form_serial").max_length,
+}
+
+
+# ---------------------------------------------------------------- mappings and headers
+def validate_mapping(mapping) -> dict[str, str]:
+    """A column mapping {file header: field}: known fields only, each at most once."""
+    if not isinstance(mapping, dict):
+        raise ValidationError(_("A column mapping lists file headers and the field each one feeds."), code="mapping")
+    cleaned: dict[str, str] = {}
+    used: dict[str, str] = {}
+    keys: set[str] = set()
+    for header, target in mapping.items():
+        header, target = cells.text(header), cells.text(target)
+        key = cells.normalize_key(header)
+        if not key:
+            raise ValidationError(_("A column mapping has an empty file header."), code="mapping_header")
+        if key in keys:
+            raise ValidationError(_("The header %(header)s is listed twice.") % {"header": header}, code="mapping")
+        if target != IGNORE and target not in FIELDS:
+            target = _ALIASES.get(cells.normalize_key(target), target)
+        if target != IGNORE and target not in FIELDS:
+            raise ValidationError(
+                _("%(header)s → %(field)s: no such import field. The fields are: %(fields)s.")
+                % {"header": header, "field": target, "fields": ", ".join(FIELDS)},
+                code="mapping_field",
+            )
+        if target != IGNORE and target in used:
+            raise ValidationError(
+                _("%(a)s and %(b)s both feed %(field)s.") % {"a": used[target], "b": header, "field": target},
+                code="mapping_field_twice",
+            )
+        keys.add(key)
+        if target != IGNORE:
+            used[target] = header
+        cleaned[header] = target
+    return cleaned
+
+
+@dataclass
+class ColumnMap:
+    """Which cell of a row feeds which field, and under what header the file names it."""
+
+    index: dict[str, int]
+    headers: dict[str, str]
+    ignored: list[str]
+    header_row: int
+
+    def header_of(self, field_name: str) -> str:
+        """The file's header for a field, else the template's (for a missing column)."""
+        return self.headers.get(field_name) or FIELDS[field_name].header
+
+    def as_json(self) -> dict:
+        return {"header_row": self.header_row, "mapped": self.headers, "ignored": self.ignored}
+
+
+def _field_for(header, mapping_keys: dict[str, str]) -> str | None:
+    key = cells.normalize_key(header)
+    if not key:
+        return None
+    if key in mapping_keys:
+        return mapping_keys[key] or None
+    return _ALIASES.get(key)
+
+
+def match_headers(cells_row: list, header_row: int, mapping: dict | None = None) -> ColumnMap:
+    """Read a header row: the mapping first, then the template's headers and aliases."""
+    mapping_keys = {cells.normalize_key(h): f for h, f in (mapping or {}).items()}
+    index: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    ignored: list[str] = []
+    for position, cell in enumerate(cells_row):
+        header = cells.text(cell)
+        target = _field_for(cell, mapping_keys)
+        if target is None:
+            if header:
+                ignored.append(header)
+            continue
+        if target in index:
+            raise ValidationError(
+                _("The columns %(a)s and %(b)s both read as %(field)s (%(header)s): keep one, or map one of "
+                  "them to another field.")
+                % {"a": headers[target], "b": header, "field": target, "header": FIELDS[target].header},
+                code="header_twice",
+            )
+        index[target] = position
+        headers[target] = header
+    return ColumnMap(index=index, headers=headers, ignored=ignored, header_row=header_row)
+
+
+def _score(cells_row: list, mapping: dict | None) -> int:
+    mapping_keys = {cells.normalize_key(h): f for h, f in (mapping or {}).items()}
+    return sum(1 for cell in cells_row if _field_for(cell, mapping_keys))
+
+
+def find_header(rows: Iterator[tuple[int, list]], mapping: dict | None = None) -> ColumnMap:
+    """Consume rows up to the header row (within the first ``HEADER_SCAN_ROWS``) and read it."""
+    for number, cells_row in itertools.islice(rows, HEADER_SCAN_ROWS):
+        if _score(cells_row, mapping) >= HEADER_MIN_MATCHES:
+            return match_headers(cells_row, number, mapping)
+    raise ValidationError(
+        _(
+            "No header row found in the first %(rows)s rows: name the columns as in the template "
+            "(保单号, 保险公司, 车架号 …) or choose the column mapping of this insurer's export."
+        )
+        % {"rows": HEADER_SCAN_ROWS},
+        code="no_header",
+    )
+
+
+def check_required(columns: ColumnMap, default_insurer=None) -> None:
+    missing = [
+        column for column in COLUMNS
+        if column.required and column.field not in columns.index
+        and not (column.field == "insurer" and default_insurer is not None)
+    ]
+    if missing:
+        raise ValidationError(
+            _("Required columns are missing: %(columns)s.")
+            % {"columns": "、".join(f"{c.header} ({c.alias})" for c in missing)},
+            code="missing_columns",
+        )
+    if "premium_without_vat" not in columns.index and "vat" not in columns.index:
+        raise ValidationError(
+            _("Give the premium excluding VAT (不含税保费) or the VAT (增值税): the other is the premium minus it."),
+            code="missing_columns",
+        )
+
+
+def pick_mapping(header_candidates: list[tuple[int, list]], mappings: Iterable) -> object | None:
+    """Auto-detect: the saved mapping whose headers all appear in the file's header row
+    (the one naming most of them, if several)."""
+    best, best_size = None, 0
+    for mapping in mappings:
+        keys = {cells.normalize_key(h) for h in mapping.mapping}
+        if not keys:
+            continue
+        for _number, row in header_candidates:
+            present = {cells.normalize_key(cell) for cell in row}
+            if keys <= present and len(keys) > best_size:
+                best, best_size = mapping, len(keys)
+    return best
+
+
+# ---------------------------------------------------------------- insurers
+class InsurerIndex:
+    """Insurers by code, registered name, short name, or a branch of the registered name."""
+
+    def __init__(self):
+        self.insurers = list(Insurer.objects.all())
+        self.exact: dict[str, Insurer] = {}
+        for insurer in self.insurers:
+            for name in (insurer.code, insurer.name, insurer.short_name):
+                self.exact.setdefault(cells.normalize_key(name), insurer)
+        self.cache: dict[str, Insurer] = {}
+
+    def resolve(self, value) -> Insurer:
+        key = cells.normalize_key(value)
+        if key in self.cache:
+            return self.cache[key]
+        insurer = self.exact.get(key)
+        if insurer is None and key:
+            # "中国人民财产保险股份有限公司广州市分公司": a branch of the registered company.
+            found = {i.pk: i for i in self.insurers if key.startswith(cells.normalize_key(i.name))}
+            if len(found) == 1:
+                insurer = next(iter(found.values()))
+        if insurer is None:
+            raise ValidationError(
+                _("Unknown insurer: write its name, short name or code (e.g. 人保财险 or PICC)."),
+                code="insurer_unknown",
+            )
+        self.cache[key] = insurer
+        return insurer
+
+
+# ---------------------------------------------------------------- rows
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    message: str
+    code: str
+    field: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "row": self.row, "column": self.column, "field": self.field, "value": self.value,
+            "message": self.message, "code": self.code,
+        }
+
+
+@dataclass
+class ImportRow:
+    """One data row, parsed: ``values`` by field, the raw cells for the report."""
+
+    number: int
+    raw: dict[str, object] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+    def get(self, name, default=None):
+        value = self.values.get(name)
+        return default if value in (None, "") else value
+
+    def has(self, name) -> bool:
+        return self.values.get(name) not in (None, "")
+
+
+class RowFailure(Exception):
+    """A row refused while saving; ``stage`` says whose fields the errors name."""
+
+    def __init__(self, stage: str, error: ValidationError):
+        super().__init__(stage)
+        self.stage = stage
+        self.error = error
+
+
+def _field_error(field_name: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field_name: [ValidationError(message, code=code)]})
+
+
+# Service error keys → the import field (and so the column) they are about.
+STAGE_FIELDS = {
+    "customer": {"name": "customer_name", "mobile": "mobile", "id_number": "id_number", "uscc": "id_number",
+                 "kind": "id_number", NON_FIELD_ERRORS: "customer_name"},
+    "vehicle": {"vin": "vin", "plate": "plate", "energy_type": "energy_type", "brand": "brand",
+                "engine_no": "engine_no", "series": "series", "owner": "customer_name",
+                "first_registration_date": "first_registration_date", NON_FIELD_ERRORS: "vin"},
+    "policy": {"policyholder": "customer_name", "line": "line", "vehicle": "engine_no", "number": "policy_number",
+               "insurer": "insurer", "start_date": "start_date", "end_date": "end_date", "premium": "premium",
+               "premium_without_vat": "premium_without_vat", "vat": "vat", "vehicle_tax": "vehicle_tax",
+               "issued_on": "issued_on", "insured_name": "insured_name", "short_term_reason": "short_term_reason",
+               "confirm_code": "confirm_code", "payment_ref": "payment_ref",
+               "blank_form_serial": "blank_form_serial", NON_FIELD_ERRORS: "policy_number"},
+}
+# A constraint message says which column it is about even though Django files it as non-field.
+_PLATE_UNIQUE = next(c for c in Vehicle._meta.constraints if "plate" in c.name)
+
+
+@dataclass
+class ImportCounts:
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_rows: int = 0
+
+
+class PolicyImporter:
+    """Reads rows, saves them through the services, reports every error.
+
+    ``run(reader)`` does the whole file. With ``all_or_nothing`` (the default) or
+    ``dry_run``, the file is one transaction and each row a savepoint inside it:
+    a bad row is rolled back to its savepoint and the next rows are still
+    checked against everything before them, so the report lists every error;
+    at the end the transaction is rolled back if any row failed (or always, for
+    a dry run). Without ``all_or_nothing``, each chunk is its own transaction
+    and only the bad rows are left out.
+    """
+
+    def __init__(self, *, actor, store, mapping=None, dry_run=False, all_or_nothing=True, errors,
+                 on_progress: Callable[[int, int | None], None] | None = None, chunk_size: int = CHUNK_SIZE,
+                 today: dt.date | None = None):
+        self.actor = actor
+        self.store = store
+        self.mapping = mapping
+        self.dry_run = dry_run
+        self.all_or_nothing = all_or_nothing
+        self.errors = errors
+        self.on_progress = on_progress
+        self.chunk_size = chunk_size
+        self.today = today or timezone.localdate()
+        self.counts = ImportCounts()
+        self.columns: ColumnMap | None = None
+        self.total: int | None = None
+        self.insurers = InsurerIndex()
+        self.default_insurer = getattr(mapping, "insurer", None)
+        # (insurer id, policy number) → row, for the policies saved from this file.
+        self.seen: dict[tuple[int, str], int] = {}
+
+    # ------------------------------------------------------------ the file
+    def run(self, reader) -> ImportCounts:
+        rows = reader.rows()
+        mapping = self.mapping.mapping if self.mapping is not None else None
+        self.columns = find_header(rows, mapping)
+        check_required(self.columns, self.default_insurer)
+        if reader.total is not None:
+            self.total = max(reader.total - self.columns.header_row, 0)
+        self._publish()
+        if self.all_or_nothing or self.dry_run:
+            with transaction.atomic():
+                self._process(rows, chunk_transactions=False)
+                if self.dry_run or self.counts.error_rows:
+                    transaction.set_rollback(True)
+        else:
+            self._process(rows, chunk_transactions=True)
+        return self.counts
+
+    def _publish(self):
+        if self.on_progress is not None:
+            self.on_progress(self.counts.processed, self.total)
+
+    def _data_rows(self, rows) -> Iterator[tuple[int, list]]:
+        for number, cells_row in rows:
+            if all(cells.is_blank(cell) for cell in cells_row):
+                continue
+            if self._is_summary(cells_row):
+                continue
+            yield number, cells_row
+
+    def _is_summary(self, cells_row) -> bool:
+        """A total line: its first filled cell says 合计 (or 总计, 小计) and it names no vehicle."""
+        if not cells.is_blank(self._cell(cells_row, "vin")):
+            return False
+        first = next((cell for cell in cells_row if not cells.is_blank(cell)), "")
+        return cells.normalize_key(first) in SUMMARY_WORDS
+
+    def _process(self, rows, *, chunk_transactions: bool):
+        data = self._data_rows(rows)
+        while chunk := list(itertools.islice(data, self.chunk_size)):
+            parsed = [self.parse_row(number, cells_row) for number, cells_row in chunk]
+            if chunk_transactions:
+                with transaction.atomic():
+                    self._save_chunk(parsed)
+            else:
+                self._save_chunk(parsed)
+            self.counts.processed += len(parsed)
+            self._publish()
+
+    # ------------------------------------------------------------ parsing
+    def _cell(self, cells_row, field_name):
+        position = self.columns.index.get(field_name)
+        if position is None or position >= len(cells_row):
+            return None
+        return cells_row[position]
+
+    def parse_row(self, number: int, cells_row: list) -> ImportRow:
+        row = ImportRow(number)
+        for field_name, position in self.columns.index.items():
+            raw = cells_row[position] if position < len(cells_row) else None
+            row.raw[field_name] = raw
+            try:
+                row.values[field_name] = self._parse_cell(field_name, raw)
+            except ValidationError as exc:
+                for error in exc.error_list:
+                    self._add_error(row, field_name, message_of(error), error.code)
+        for column in COLUMNS:
+            if column.required and not row.has(column.field) and not any(e.field == column.field for e in row.errors):
+                if column.field == "insurer" and self.default_insurer is not None:
+                    continue
+                self._add_error(row, column.field, _("This column is required: %(column)s.")
+                                % {"column": self.columns.header_of(column.field)}, "required")
+        if not row.has("insurer") and self.default_insurer is not None:
+            row.values["insurer"] = self.default_insurer
+        self._complete_money(row)
+        return row
+
+    def _parse_cell(self, field_name: str, raw):
+        column = FIELDS[field_name]
+        if column.kind == DATE:
+            return cells.parse_date(raw, end=field_name == "end_date")
+        if column.kind == MONEY:
+            return cells.parse_money(raw)
+        if column.kind == IDENTIFIER:
+            value = cells.identifier(raw)
+            return self._check_identifier(field_name, value) if value else ""
+        value = cells.text(raw)
+        if not value:
+            return ""
+        if field_name == "insurer":
+            return self.insurers.resolve(value)
+        if field_name == "line":
+            return self._choice(_LINES, value, _("Unknown line: write 交强险, 商业险 or 非车险 (ctpl, commercial, "
+                                                 "non_motor)."), "line_unknown")
+        if field_name == "energy_type":
+            message = _("Unknown energy type: write 是/否, or 燃油, 纯电, 插电混动, 燃料电池.")
+            return self._choice(_ENERGIES, value, message, "energy_unknown")
+        if field_name == "short_term_reason":
+            return self._choice(_SHORT_TERM, value, _("Unknown short-term case: use one of the four of Art 20: "
+                                                      "%(cases)s.") % {"cases": "、".join(
+                                                          str(label) for label in ShortTermReason.labels)},
+                                "short_term_unknown")
+        if field_name in ("customer_name", "insured_name") and len(value) > 100:
+            raise ValidationError(_("A name has at most 100 characters."), code="max_length")
+        return value
+
+    @staticmethod
+    def _choice(table, value, message, code):
+        found = table.get(cells.normalize_key(value))
+        if found is None:
+            raise ValidationError(message, code=code)
+        return found
+
+    @staticmethod
+    def _check_identifier(field_name: str, value: str) -> str:
+        if field_name == "vin":
+            return validate_vin(value)
+        if field_name == "plate":
+            return validate_plate(value)
+        if field_name == "mobile":
+            return validate_mobile(value)
+        if field_name == "id_number":
+            upper = value.upper()
+            # Digits (and a final X) are a resident ID; letters make it a company's USCC.
+            return validate_resident_id(upper) if _RESIDENT_ID_LIKE.match(upper) else validate_uscc(upper)
+        limit = IDENTIFIER_LIMITS[field_name]
+        if len(value) > limit:
+            raise ValidationError(_("At most %(limit)s characters.") % {"limit": limit}, code="max_length")
+        return value
+
+    def _complete_money(self, row: ImportRow):
+        premium = row.get("premium")
+        if premium is None:
+            return
+        if row.get("premium_without_vat") is None and row.get("vat") is not None:
+            row.values["premium_without_vat"] = premium - row.values["vat"]
+        elif row.get("vat") is None and row.get("premium_without_vat") is not None:
+            row.values["vat"] = premium - row.values["premium_without_vat"]
+        elif row.get("vat") is None and row.get("premium_without_vat") is None:
+            if not any(e.field in ("vat", "premium_without_vat") for e in row.errors):
+                self._add_error(row, "premium_without_vat", _(
+                    "Give the premium excluding VAT or the VAT: the other one is the premium minus it."
+                ), "required")
+
+    def _add_error(self, row: ImportRow, field_name: str, message, code):
+        value = cells.display(row.raw.get(field_name))
+        if field_name == "id_number":  # the report is a file that travels: identity numbers stay masked
+            value = crypto.mask_identifier(value.replace(" ", ""))
+        row.errors.append(RowError(
+            row=row.number, column=self.columns.header_of(field_name), value=value, message=str(message),
+            code=code or "invalid", field=field_name,
+        ))
+
+    # ------------------------------------------------------------ saving
+    def _save_chunk(self, rows: list[ImportRow]):
+        good = [row for row in rows if not row.errors]
+        self._prefetch(good)
+        for row in rows:
+            if row.errors:
+                self._fail(row)
+                continue
+            self._save_row(row)
+
+    def _prefetch(self, rows: list[ImportRow]):
+        """One query per kind for the chunk: the customers, vehicles and policies its rows name."""
+        hashes, usccs, vins, numbers = set(), set(), set(), set()
+        for row in rows:
+            identity = row.values["id_number"]
+            if _RESIDENT_ID_LIKE.match(identity):
+                hashes.add(crypto.blind_index(identity))
+            else:
+                usccs.add(identity)
+            vins.add(row.values["vin"])
+            numbers.add(row.values["policy_number"])
+        customers = Customer.objects.filter(store=self.store, merged_into__isnull=True)
+        self.customers: dict[tuple[str, str], Customer | None] = {
+            **{("id", h): None for h in hashes}, **{("uscc", u): None for u in usccs},
+        }
+        for customer in customers.filter(id_number_hash__in=hashes):
+            self.customers[("id", customer.id_number_hash)] = customer
+        for customer in customers.filter(uscc__in=usccs):
+            self.customers[("uscc", customer.uscc)] = customer
+        self.vehicles: dict[str, Vehicle | None] = dict.fromkeys(vins)
+        for vehicle in Vehicle.objects.filter(store=self.store, vin__in=vins):
+            self.vehicles[vehicle.vin] = vehicle
+        self.policies: dict[tuple[int, str], Policy] = {
+            (p.insurer_id, p.number): p for p in Policy.objects.filter(number__in=numbers)
+        }
+
+    def _save_row(self, row: ImportRow):
+        key = (row.values["insurer"].pk, row.values["policy_number"])
+        if key in self.seen:
+            self._add_error(row, "policy_number", _(
+                "Policy %(number)s of %(insurer)s is also on row %(row)s of this file: one row per policy."
+            ) % {"number": key[1], "insurer": row.values["insurer"], "row": self.seen[key]}, "duplicate_in_file")
+            self._fail(row)
+            return
+        try:
+            with transaction.atomic():
+                outcome = self._save(row, key)
+        except RowFailure as failure:
+            self._forget(row)
+            self._add_service_errors(row, failure.stage, failure.error)
+            self._fail(row)
+            return
+        except DatabaseError as exc:
+            self._forget(row)
+            self._add_error(row, "policy_number", _("The database refused the row: %(error)s") % {"error": exc},
+                            "database")
+            self._fail(row)
+            return
+        self.seen[key] = row.number
+        setattr(self.counts, outcome, getattr(self.counts, outcome) + 1)
+
+    def _save(self, row: ImportRow, key) -> str:
+        from chexian.imports.services import update_imported_policy
+
+        existing = self.policies.get(key)
+        if existing is not None and existing.store_id != self.store.pk:
+            raise RowFailure("policy", _field_error("number", _(
+                "Policy %(number)s of %(insurer)s is recorded by another store: a policy belongs to one store."
+            ) % {"number": key[1], "insurer": row.values["insurer"]}, "policy_other_store"))
+        customer, customer_changed = self._customer(row)
+        vehicle, vehicle_changed = self._vehicle(row, customer)
+        data = self._policy_input(row, customer, vehicle, existing)
+        try:
+            if existing is None:
+                self.policies[key] = issue_policy(actor=self.actor, data=data, source=PolicySource.IMPORT)
+                return "created"
+            provided = [name for name in POLICY_FIELDS if row.has(name)]
+            if "premium" in provided:  # the split is completed from the premium when one half is missing
+                provided += [name for name in ("premium_without_vat", "vat") if name not in provided]
+            policy, changed = update_imported_policy(actor=self.actor, policy=existing, data=data, fields=provided)
+        except ValidationError as exc:
+            raise RowFailure("policy", exc) from None
+        self.policies[key] = policy
+        return "updated" if changed or customer_changed or vehicle_changed else "unchanged"
+
+    def _customer(self, row: ImportRow) -> tuple[Customer, bool]:
+        identity = row.values["id_number"]
+        person = bool(_RESIDENT_ID_LIKE.match(identity))
+        key = ("id", crypto.blind_index(identity)) if person else ("uscc", identity)
+        if key in self.customers:
+            customer = self.customers[key]
+        else:  # a row rolled back since the chunk's prefetch: read it again
+            lookup = {"id_number_hash": key[1]} if person else {"uscc": identity}
+            customer = Customer.objects.filter(store=self.store, merged_into__isnull=True, **lookup).first()
+        try:
+            if customer is None:
+                data = {"store": self.store, "kind": CustomerKind.PERSON if person else CustomerKind.COMPANY,
+                        "name": row.values["customer_name"], "mobile": row.get("mobile", ""),
+                        "source": CustomerSource.IMPORT}
+                data["id_number" if person else "uscc"] = identity
+                customer = customer_services.save_customer(actor=self.actor, data=data)
+                changed = True
+            else:
+                changes = {}
+                if row.values["customer_name"] != customer.name:
+                    changes["name"] = row.values["customer_name"]
+                if row.has("mobile") and row.values["mobile"] != customer.mobile:
+                    changes["mobile"] = row.values["mobile"]
+                if changes:
+                    customer_services.save_customer(actor=self.actor, data=changes, customer=customer)
+                changed = bool(changes)
+        except ValidationError as exc:
+            raise RowFailure("customer", exc) from None
+        self.customers[key] = customer
+        return customer, changed
+
+    def _vehicle(self, row: ImportRow, customer: Customer) -> tuple[Vehicle, bool]:
+        vin = row.values["vin"]
+        if vin in self.vehicles:
+            vehicle = self.vehicles[vin]
+        else:
+            vehicle = Vehicle.objects.filter(store=self.store, vin=vin).first()
+        energy = row.get("energy_type")
+        try:
+            if vehicle is None:
+                plate = row.get("plate", "")
+                if energy is None:
+                    energy = EnergyType.BEV if plate and is_new_energy_plate(plate) else EnergyType.FUEL
+                data = {"store": self.store, "owner": customer, "vin": vin, "plate": plate,
+                        "engine_no": row.get("engine_no", ""), "brand": row.get("brand", ""),
+                        "series": row.get("series", ""), "energy_type": energy,
+                        "first_registration_date": row.get("first_registration_date")}
+                vehicle = customer_services.save_vehicle(
+                    actor=self.actor, data=data, ownership_start=min(row.values["start_date"], self.today)
+                )
+                changed = True
+            else:
+                changes = {
+                    name: row.values[name]
+                    for name in ("plate", "engine_no", "brand", "series", "first_registration_date")
+                    if row.has(name) and row.values[name] != getattr(vehicle, name)
+                }
+                if energy is not None and energy != vehicle.energy_type:
+                    changes["energy_type"] = energy
+                if changes:
+                    customer_services.save_vehicle(actor=self.actor, data=changes, vehicle=vehicle)
+                changed = bool(changes)
+        except ValidationError as exc:
+            raise RowFailure("vehicle", exc) from None
+        self.vehicles[vin] = vehicle
+        return vehicle, changed
+
+    def _policy_input(self, row: ImportRow, customer, vehicle, existing) -> PolicyInput:
+        values = row.values
+        start = values["start_date"]
+        issued_on = row.get("issued_on") or (existing.issued_on if existing else min(start, self.today))
+        return PolicyInput(
+            vehicle=vehicle,
+            policyholder=customer,
+            insurer=values["insurer"],
+            line=values["line"],
+            number=values["policy_number"],
+            start_date=start,
+            end_date=values["end_date"],
+            premium=values["premium"],
+            premium_without_vat=values["premium_without_vat"],
+            vat=values["vat"],
+            vehicle_tax=row.get("vehicle_tax", Decimal("0.00")),
+            insured_name=row.get("insured_name", ""),
+            short_term_reason=row.get("short_term_reason", ""),
+            confirm_code=row.get("confirm_code", ""),
+            issued_on=issued_on,
+            payment_ref=row.get("payment_ref", ""),
+            blank_form_serial=row.get("blank_form_serial", ""),
+        )
+
+    def _forget(self, row: ImportRow):
+        """A rolled-back row may have changed cached instances: read them again when next needed."""
+        identity = row.values["id_number"]
+        person = bool(_RESIDENT_ID_LIKE.match(identity))
+        self.customers.pop(("id", crypto.blind_index(identity)) if person else ("uscc", identity), None)
+        self.vehicles.pop(row.values["vin"], None)
+
+    def _add_service_errors(self, row: ImportRow, stage: str, error: ValidationError):
+        fields = STAGE_FIELDS[stage]
+        if not hasattr(error, "error_dict"):
+            error = ValidationError({NON_FIELD_ERRORS: error.error_list})
+        for key, errors in error.error_dict.items():
+            for item in errors:
+                message = message_of(item)
+                target = fields.get(key, fields[NON_FIELD_ERRORS])
+                if stage == "vehicle" and key == NON_FIELD_ERRORS and str(message) == str(
+                    _PLATE_UNIQUE.get_violation_error_message()
+                ):
+                    target = "plate"
+                if stage == "policy" and key == "vehicle" and not row.has("plate"):
+                    target = "engine_no"
+                self._add_error(row, target, message, item.code)
+
+    def _fail(self, row: ImportRow):
+        self.counts.error_rows += 1
+        for error in row.errors:
+            self.errors.add(error)
+
+    # ------------------------------------------------------------ file-level
+    def file_error(self, error: ValidationError, row: int = 1):
+        """An error about the whole file (no header, missing columns…): reported as on ``row``."""
+        for item in error.error_list:
+            self.errors.add(RowError(row=row, column="", value="", message=message_of(item), code=item.code or "file"))
+
+
+def message_of(error: ValidationError) -> str:
+    """One ValidationError's text, its parameters filled in."""
+    message = error.message
+    return str(message % error.params if error.params else message)
+
+
+def raise_permission(actor, store):
+    from chexian.org.permissions import can
+
+    if not can(actor, "policy.import", store.pk):
+        raise PermissionDenied(_("Your role may not import policies in this store."))
