@@ -166,6 +166,7 @@ SPECTACULAR_SETTINGS = {
         "EndorsementKindEnum": "chexian.policies.choices.EndorsementKind",
         "CancellationReasonEnum": "chexian.policies.choices.CancellationReason",
         "ClauseFamilyEnum": "chexian.catalog.choices.ClauseFamily",
+        "QuoteStatusEnum": "chexian.quotes.choices.QuoteStatus",
     },
 }
 

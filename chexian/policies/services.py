@@ -307,9 +307,12 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
                 for c in data.coverages
             ]
         )
+        # The quote closes with its first policy; the other line (CTPL or commercial)
+        # may still be issued from it afterwards.
         if quote is not None and quote.status != QuoteStatus.ISSUED:
-            quote.status = QuoteStatus.ISSUED
-            quote.save()
+            from chexian.quotes.services import mark_issued  # quotes import this module
+
+            mark_issued(actor=actor, quote=quote)
     return policy
 
 
