@@ -10,11 +10,12 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _english_messages():
-    """Service-level messages are asserted in English; pages still negotiate their
-    language per request (Chinese by default), which test_translations checks."""
+def _english_messages(settings):
+    """Tests assert messages in English: requests without Accept-Language fall back
+    to English here. The real default (Chinese) is checked in test_translations."""
     from django.utils import translation
 
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

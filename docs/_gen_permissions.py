@@ -63,14 +63,14 @@ ACTIONS = {
     "contract.approve": ("approve or reject a proposed contract", "审批或驳回合同"),
     "contract.legal_review": ("record the legal review (activates the contract)", "登记法务审核（合同生效）"),
     "quote.view": ("see quotes", "查看报价"),
-    "quote.add": ("create quotes and enter insurers' offers", "新建报价、录入保险公司报价"),
-    "quote.change": ("change quotes, choose the insurer", "修改报价、选定保险公司"),
+    "quote.add": ("create quotes", "新建报价"),
+    "quote.change": ("enter insurers' offers and choose one", "录入保险公司报价并选定"),
     "policy.view": ("see policies", "查看保单"),
     "policy.add": ("issue policies", "出单"),
     "policy.change": ("endorse policies (批改)", "保单批改"),
     "policy.cancel": ("cancel policies (退保)", "退保"),
     "policy.import": ("import policies from insurer exports", "导入保险公司导出的保单"),
-    "policy.export": ("export policies (logged)", "导出保单（记录日志）"),
+    "policy.export": ("export policies as CSV (logged)", "导出保单 CSV（记录日志）"),
 }
 
 ROLE_ORDER = list(Role)

@@ -32,7 +32,7 @@ class Policy(AuditedModel, TimeStampedModel):
     The period runs from 00:00 of ``start_date`` to 24:00 of ``end_date``. The
     commission rate and amount are copied from the agency contract in force on the
     issue date, so a later contract change never rewrites history. On PostgreSQL
-    an exclusion constraint (migration 0002) refuses a second CTPL overlapping in
+    an exclusion constraint (migration 0003) refuses a second CTPL overlapping in
     time for the same vehicle, even under concurrent requests.
     """
 

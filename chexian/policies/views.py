@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, View
 
 from chexian.core.models import AuditLog
-from chexian.core.views import ActionRequiredMixin, ObjectListView, ObjectMixin, field_rows
+from chexian.core.views import ActionRequiredMixin, ObjectExportView, ObjectListView, ObjectMixin, field_rows
 from chexian.customers import selectors
 from chexian.customers.forms import staff_label, stores_where
 from chexian.customers.models import Vehicle
@@ -84,6 +84,7 @@ class PolicyListView(ObjectListView):
     template_name = "policies/policy_list.html"
     title = gettext_lazy("Policies")
     add_action, add_url_name = "policy.add", "policies:policy_issue"
+    export_action, export_url_name = "policy.export", "policies:policy_export"
 
     def get_queryset(self):
         return Policy.objects.restrict(self.request.user, "view").select_related(
@@ -214,7 +215,9 @@ class PolicyIssueView(ActionRequiredMixin, View):
                 .get_or_404(pk=pk)
             )
             if quote.chosen_offer is None:
+                # Without a chosen offer there is nothing to issue from: direct entry for the same car.
                 messages.warning(request, _("This quote has no chosen insurer yet: enter the plan by hand."))
+                return IssueFlow.start(request, vehicle=quote.vehicle, line=line)
             return IssueFlow.start(request, quote=quote, line=line)
         vehicle = None
         if pk := request.GET.get("vehicle", ""):
@@ -468,3 +471,47 @@ class PolicyCancelView(ActionRequiredMixin, PolicyObjectMixin, FormView):
         )
         return context
 
+
+
+class PolicyExportView(ObjectExportView):
+    """The filtered policy list as CSV: one audit entry per store whose policies left."""
+
+    required_action = "policy.export"
+    filterset_class = PolicyFilterSet
+    list_url_name = "policies:policy_list"
+
+    def get_queryset(self):
+        return Policy.objects.restrict(self.request.user, "export").select_related(
+            "store", "insurer", "vehicle", "policyholder"
+        )
+
+    def export(self, *, user, queryset, filters, reason):
+        from chexian.customers.exports import csv_response
+
+        return csv_response(
+            user=user, queryset=queryset, columns=policy_columns(), basename="policies", filters=filters,
+            reason=reason,
+        )
+
+
+def policy_columns():
+    return [
+        (_("Store"), lambda p: p.store.code),
+        (_("Policy number"), lambda p: p.number),
+        (_("Insurer"), lambda p: p.insurer.short_name),
+        (_("Line"), lambda p: p.get_line_display()),
+        (_("Business type"), lambda p: p.get_business_type_display()),
+        (_("Status"), lambda p: p.get_status_display()),
+        (_("Plate"), lambda p: p.vehicle.plate),
+        (_("VIN"), lambda p: p.vehicle.vin),
+        (_("Policyholder"), lambda p: p.policyholder.name),
+        (_("Start date"), lambda p: p.start_date.isoformat()),
+        (_("End date"), lambda p: p.end_date.isoformat()),
+        (_("Premium"), lambda p: p.premium),
+        (_("Premium excluding VAT"), lambda p: p.premium_without_vat),
+        (_("VAT"), lambda p: p.vat),
+        (_("Vehicle and vessel tax"), lambda p: p.vehicle_tax),
+        (_("Commission rate (%)"), lambda p: p.commission_rate),
+        (_("Commission"), lambda p: p.commission_amount),
+        (_("Issue date"), lambda p: p.issued_on.isoformat()),
+    ]
