@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SEED = 2026
+DATA_VERSION = 2  # bump when export_rows changes: the cached file is rebuilt
 MARKER = "bench_import_dataset"
 STORE = "S01"
 ISSUER = "s01-issuer1"
@@ -207,14 +208,25 @@ def export_rows(count: int, rng: random.Random):
     serial = 0
     car = 0
     produced = 0
+    used_ids: set[str] = set()
+    customers: list[dict] = []
     while produced < count:
         car += 1
-        company = rng.random() < 0.1
         new_energy = rng.random() < 0.1
         new_car = rng.random() < 0.03
         start = FIRST_START + dt.timedelta(days=rng.randrange(START_DAYS))
         issued = start - dt.timedelta(days=rng.randrange(0, 15))
-        holder = demo_data.company_name(rng) if company else demo_data.person_name(rng)
+        if customers and rng.random() < 0.05:
+            customer = rng.choice(customers)  # a customer's second car
+        else:
+            company = rng.random() < 0.1
+            identity = ""
+            while not identity or identity in used_ids:  # one number, one person
+                identity = demo_data.uscc(rng) if company else demo_data.resident_id(rng)
+            used_ids.add(identity)
+            holder = demo_data.company_name(rng) if company else demo_data.person_name(rng)
+            customer = {"投保人": holder, "被保险人": holder, "证件号": identity, "手机": demo_data.mobile(rng)}
+            customers.append(customer)
         base = {
             "起保日期": start.isoformat(), "终保日期": one_year_end(start).isoformat(),
             "出单日期": issued.isoformat(),
@@ -225,9 +237,7 @@ def export_rows(count: int, rng: random.Random):
             "车系": rng.choice(["凯美瑞", "迈腾", "雅阁", "汉", "AION S", "君越"]),
             "新能源": "纯电" if new_energy else "否",
             "初登日期": (start - dt.timedelta(days=10)).isoformat() if new_car else "",
-            "投保人": holder, "被保险人": holder,
-            "证件号": demo_data.uscc(rng) if company else demo_data.resident_id(rng),
-            "手机": demo_data.mobile(rng),
+            **customer,
             "保险公司": rng.choice(["人保财险", "平安产险"]),
         }
         ctpl_premium = Decimal(rng.choice(["665.00", "760.00", "855.00", "950.00", "1140.00"]))
@@ -384,7 +394,7 @@ def child(args) -> None:
 
 
 def file_path(rows: int) -> Path:
-    return ROOT / "var" / "bench" / f"import-{rows}-{SEED}.xlsx"
+    return ROOT / "var" / "bench" / f"import-{rows}-{SEED}-v{DATA_VERSION}.xlsx"
 
 
 def main() -> None:

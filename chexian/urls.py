@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("chexian.insurers.api.urls")),
     path("", include("chexian.quotes.api.urls")),
     path("", include("chexian.policies.api.urls")),
+    path("", include("chexian.imports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -27,6 +28,7 @@ urlpatterns = [
     path("insurers/", include("chexian.insurers.urls")),
     path("quotes/", include("chexian.quotes.urls")),
     path("policies/", include("chexian.policies.urls")),
+    path("imports/", include("chexian.imports.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

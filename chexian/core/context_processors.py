@@ -9,6 +9,7 @@ NAV_ITEMS = [
     (_("Vehicles"), "customers:vehicle_list", "vehicle.view"),
     (_("Quotes"), "quotes:quote_list", "quote.view"),
     (_("Policies"), "policies:policy_list", "policy.view"),
+    (_("Imports"), "imports:import_list", "policy.import"),
     (_("Agency contracts"), "insurers:contract_list", "contract.view"),
     (_("Insurers"), "insurers:insurer_list", "insurer.view"),
     (_("Coverage catalog"), "catalog:coverage_list", "insurer.view"),

@@ -514,6 +514,12 @@ class PolicyImporter:
         self.default_insurer = getattr(mapping, "insurer", None)
         # (insurer id, policy number) → row, for the policies saved from this file.
         self.seen: dict[tuple[int, str], int] = {}
+        # Customer and vehicle ids → the first row of this file that named them. A customer
+        # or vehicle on several rows (a car's CTPL and commercial, a customer's two cars,
+        # policies of several years) takes its details from the first; later rows do not
+        # change it again, so importing the file twice changes nothing the second time.
+        self.customers_named: dict[int, int] = {}
+        self.vehicles_named: dict[int, int] = {}
 
     # ------------------------------------------------------------ the file
     def run(self, reader) -> ImportCounts:
@@ -714,7 +720,7 @@ class PolicyImporter:
             return
         try:
             with transaction.atomic():
-                outcome = self._save(row, key)
+                outcome, customer, vehicle = self._save(row, key)
         except RowFailure as failure:
             self._forget(row)
             self._add_service_errors(row, failure.stage, failure.error)
@@ -727,9 +733,11 @@ class PolicyImporter:
             self._fail(row)
             return
         self.seen[key] = row.number
+        self.customers_named.setdefault(customer.pk, row.number)
+        self.vehicles_named.setdefault(vehicle.pk, row.number)
         setattr(self.counts, outcome, getattr(self.counts, outcome) + 1)
 
-    def _save(self, row: ImportRow, key) -> str:
+    def _save(self, row: ImportRow, key) -> tuple[str, Customer, Vehicle]:
         from chexian.imports.services import update_imported_policy
 
         existing = self.policies.get(key)
@@ -743,7 +751,7 @@ class PolicyImporter:
         try:
             if existing is None:
                 self.policies[key] = issue_policy(actor=self.actor, data=data, source=PolicySource.IMPORT)
-                return "created"
+                return "created", customer, vehicle
             provided = [name for name in POLICY_FIELDS if row.has(name)]
             if "premium" in provided:  # the split is completed from the premium when one half is missing
                 provided += [name for name in ("premium_without_vat", "vat") if name not in provided]
@@ -751,7 +759,8 @@ class PolicyImporter:
         except ValidationError as exc:
             raise RowFailure("policy", exc) from None
         self.policies[key] = policy
-        return "updated" if changed or customer_changed or vehicle_changed else "unchanged"
+        outcome = "updated" if changed or customer_changed or vehicle_changed else "unchanged"
+        return outcome, customer, vehicle
 
     def _customer(self, row: ImportRow) -> tuple[Customer, bool]:
         identity = row.values["id_number"]
@@ -770,6 +779,12 @@ class PolicyImporter:
                 data["id_number" if person else "uscc"] = identity
                 customer = customer_services.save_customer(actor=self.actor, data=data)
                 changed = True
+            elif customer.pk in self.customers_named:
+                if row.values["customer_name"] != customer.name:
+                    raise _field_error("name", _(
+                        "This identity number is also on row %(row)s, under the name %(name)s: one person, one name."
+                    ) % {"row": self.customers_named[customer.pk], "name": customer.name}, "customer_name_conflict")
+                changed = False
             else:
                 changes = {}
                 if row.values["customer_name"] != customer.name:
@@ -804,6 +819,8 @@ class PolicyImporter:
                     actor=self.actor, data=data, ownership_start=min(row.values["start_date"], self.today)
                 )
                 changed = True
+            elif vehicle.pk in self.vehicles_named:
+                changed = False  # set by an earlier row of this file
             else:
                 changes = {
                     name: row.values[name]

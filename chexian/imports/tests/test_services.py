@@ -381,3 +381,31 @@ def test_a_total_line_at_the_end_is_not_a_policy(cast, contracts, factory):
     rows.append(dict.fromkeys(HEADERS, "") | {"保单号": "合计", "保费": "1900.00"})
     job = import_file(cast.a_issuer, cast.store_a, xlsx_bytes(rows))
     assert job.status == ImportStatus.SUCCEEDED and job.total_rows == 2, job.errors
+
+
+def test_a_customer_on_several_rows_takes_the_first_rows_details_and_a_reimport_changes_nothing(
+    cast, contracts, factory
+):
+    # Policies of two years: the customer's mobile and the car's plate changed in between.
+    old = factory.row(手机="13800000001")
+    new = factory.row(投保人=old["投保人"], 证件号=old["证件号"], 车架号=old["车架号"], 手机="13900000002",
+                      车牌号=factory.row()["车牌号"], 起保日期="2027-03-01", 终保日期="2028-02-29",
+                      出单日期="2027-02-25")
+    content = xlsx_bytes([old, new])
+    first = import_file(cast.a_issuer, cast.store_a, content)
+    assert first.created_rows == 2, first.errors
+    customer, vehicle = Customer.objects.get(), Vehicle.objects.get()
+    assert customer.mobile == "13800000001" and vehicle.plate == old["车牌号"]
+    before = db_state(cast.store_a)
+
+    again = import_file(cast.a_issuer, cast.store_a, content)
+    assert (again.updated_rows, again.unchanged_rows) == (0, 2) and db_state(cast.store_a) == before
+
+
+def test_one_identity_number_under_two_names_in_a_file_is_refused(cast, contracts, factory):
+    first = factory.row(投保人="张三")
+    second = factory.row(投保人="李四", 证件号=first["证件号"])
+    job = import_file(cast.a_issuer, cast.store_a, xlsx_bytes([first, second]))
+    assert job.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["code"]) for e in job.errors] == [(3, "投保人", "customer_name_conflict")]
+    assert "also on row 2, under the name 张三" in job.errors[0]["message"]
