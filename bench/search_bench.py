@@ -435,6 +435,24 @@ def machine() -> dict:
     return info
 
 
+def code_version() -> dict:
+    """The commit, and whether the files that decide the figures differ from it."""
+    import hashlib
+    import subprocess
+
+    files = ["chexian/customers/selectors.py", "chexian/customers/models.py", "chexian/core/querysets.py"]
+    info = {f: hashlib.sha1((ROOT / f).read_bytes()).hexdigest()[:12] for f in files}  # noqa: S324
+    try:
+        git = ["git", "-C", str(ROOT)]
+        head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True)  # noqa: S603
+        changed = subprocess.run([*git, "status", "--porcelain", "--", *files], capture_output=True, text=True)  # noqa: S603
+        info["commit"] = head.stdout.strip()
+        info["uncommitted_changes"] = changed.stdout.split()[1::2]
+    except OSError:
+        pass
+    return info
+
+
 def database_info(config: dict) -> dict:
     import django
     from django.db import connection
@@ -504,6 +522,7 @@ def main() -> None:
     parser.add_argument("--primary-only", action="store_true",
                         help="run each search only through the list it belongs to (plate and VIN: vehicles; "
                         "name and mobile: customers), not also through the other one")
+    parser.add_argument("--label", help="appended to the JSON's name: search-<date>-<backend>-<label>.json")
     parser.add_argument("--results", type=Path, default=None,
                         help="where the JSON goes (default bench/results; var/bench for --small)")
     args = parser.parse_args()
@@ -564,6 +583,7 @@ def main() -> None:
     report = {
         "date": dt.date.today().isoformat(),  # noqa: DTZ011 (the file name's date, local)
         "machine": machine(),
+        "code": code_version(),
         "database": db,
         "dataset": meta,
         "page_size": PAGE,
@@ -573,7 +593,7 @@ def main() -> None:
     if args.results is None:  # a quick check is no result worth committing
         args.results = ROOT / "var" / "bench" if args.small else ROOT / "bench" / "results"
     args.results.mkdir(parents=True, exist_ok=True)
-    suffix = "-small" if args.small else ""
+    suffix = ("-small" if args.small else "") + (f"-{args.label}" if args.label else "")
     out = args.results / f"search-{report['date']}-{connection.vendor}{suffix}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"\nWrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")

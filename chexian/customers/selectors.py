@@ -17,6 +17,7 @@ from chexian.core.validators import PROVINCES, normalize_mobile, normalize_plate
 from chexian.customers.models import Customer, Vehicle
 
 _ALNUM = re.compile(r"^[A-Z0-9]+$")
+_HAS_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
 
 
@@ -53,6 +54,10 @@ def customer_query(term: str) -> Q | None:
             return Q(mobile_tail=digits)
         if len(digits) == 11:
             return Q(mobile=digits)
+        return None
+    if _HAS_ASCII_ALNUM.search(term):
+        # A Chinese name has no Latin letters or digits: such a term is a plate or a
+        # VIN tail, and OR-ing a name prefix onto it would defeat the plate index.
         return None
     return Q(name__startswith=term)
 

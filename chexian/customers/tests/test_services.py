@@ -322,3 +322,11 @@ def test_duplicate_uscc_in_the_same_store_is_refused(cast):
     with pytest.raises(ValidationError) as exc:
         make_customer(cast.a_issuer, cast.store_a, kind=CustomerKind.COMPANY, id_number="", uscc="91350100M000100Y43")
     assert "uscc" in exc.value.message_dict
+
+
+def test_a_plate_term_is_not_also_searched_as_a_name():
+    from chexian.customers.selectors import customer_query
+
+    # A plate never matches a name prefix: OR-ing one in would defeat the plate index.
+    assert customer_query("粤B1A2B3") is None
+    assert customer_query("欧阳") is not None
