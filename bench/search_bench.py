@@ -297,20 +297,21 @@ class OtherCPU:
         except (OSError, ValueError, IndexError):
             return None
         busy = (sum(fields) - fields[3] - fields[4]) / self.hz  # all but idle and iowait
-        own = os.times()
-        return time.perf_counter(), busy, own.user + own.system + backend
+        return time.perf_counter(), busy, time.process_time() + backend
 
     def start(self) -> None:
         self.first = self._sample()
 
-    def share(self) -> float | None:
-        """Share of the machine's CPU capacity used by others since start()."""
+    def stop(self) -> tuple[float | None, float | None]:
+        """The share of the machine's CPU capacity others used since start(), and the CPU
+        seconds this process and its backend used (which contention barely changes)."""
         last = self._sample()
         if not self.first or not last:
-            return None
+            return None, None
         wall = last[0] - self.first[0]
-        other = (last[1] - self.first[1]) - (last[2] - self.first[2])
-        return round(max(0.0, other) / (wall * (os.cpu_count() or 1)), 3)
+        own = last[2] - self.first[2]
+        other = (last[1] - self.first[1]) - own
+        return round(max(0.0, other) / (wall * (os.cpu_count() or 1)), 3), own
 
 
 def time_search(function, user, terms: list[str], warmup: list[str], budget: float) -> dict:
@@ -332,12 +333,15 @@ def time_search(function, user, terms: list[str], warmup: list[str], budget: flo
         page_ms.append((t2 - t1) * 1000)
         if t2 - started > budget and len(page_ms) >= 20:
             break  # a slow search: enough terms for the figures, keep the run bounded
+    other_share, cpu_seconds = others.stop()
     return {
         "terms": len(page_ms),
         "page_ms": summary(page_ms),
         "count_ms": summary(count_ms),
         "rows": {"median": statistics.median(rows), "max": max(rows), "zero": sum(1 for r in rows if r == 0)},
-        "other_cpu": others.share(),
+        "other_cpu": other_share,
+        # Count + page, CPU of this process and its PostgreSQL backend, per term (mean).
+        "cpu_ms_per_term": None if cpu_seconds is None else round(cpu_seconds * 1000 / len(page_ms), 2),
     }
 
 
@@ -490,17 +494,18 @@ def plan_note(plans: dict) -> str:
 def print_table(results: list[dict]) -> None:
     head = (f"{'search':<14} {'function':<17} {'user':<13} {'terms':>5}  "
             f"{'page ms med / p95 / max':>25}  {'count ms med / p95 / max':>25}  {'rows med/max':>13}  "
-            f"{'other':>5}  plan")
+            f"{'cpu/term':>8}  {'other':>5}  plan")
     print(head)
     print("-" * len(head))
     for r in results:
         p, c = r["page_ms"], r["count_ms"]
         plan = plan_note(r["plans"])
         other = "?" if r["other_cpu"] is None else f"{r['other_cpu']:.0%}"
+        cpu = "?" if r["cpu_ms_per_term"] is None else f"{r['cpu_ms_per_term']:.1f}"
         print(f"{LABELS[r['search']]:<14} {r['function']:<17} {r['user']:<13} {r['terms']:>5}  "
               f"{p['median']:>8.1f} /{p['p95']:>7.1f} /{p['max']:>7.1f}  "
               f"{c['median']:>8.1f} /{c['p95']:>7.1f} /{c['max']:>7.1f}  "
-              f"{r['rows']['median']:>6g}/{r['rows']['max']:<6}  {other:>5}  {plan}")
+              f"{r['rows']['median']:>6g}/{r['rows']['max']:<6}  {cpu:>8}  {other:>5}  {plan}")
 
 
 def main() -> None:

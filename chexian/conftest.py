@@ -20,6 +20,19 @@ def _english_messages(settings):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request):
+    """A transactional test flushes the database afterwards, dropping the insurers
+    and the coverage catalog that data migrations seeded: every transactional test
+    seeds them again first (the seeds are idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from chexian.core.testing import ensure_seed_data
+
+        request.getfixturevalue("transactional_db")
+        ensure_seed_data()
+
+
 @pytest.fixture
 def cast(db):
     """The standing cast: users of store A and B, the group office and an auditor."""

@@ -6,7 +6,6 @@ finds the policy on the list."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from decimal import Decimal
 
@@ -14,25 +13,20 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from chexian.core.testing import PASSWORD, make_customer, make_group, make_store, make_user, make_vehicle
+from chexian.core.testing import (
+    PASSWORD,
+    ensure_seed_data,
+    make_customer,
+    make_group,
+    make_store,
+    make_user,
+    make_vehicle,
+)
 from chexian.insurers import services as insurer_services
 from chexian.insurers.choices import CommissionBase
 from chexian.insurers.models import Insurer
 from chexian.org.choices import Role
 from chexian.policies.models import Policy
-
-
-def ensure_seed_data() -> None:
-    """The insurers and the coverage catalog come from data migrations; a browser
-    test that ran before this one flushed the database, so seed them again (both
-    seeds are idempotent)."""
-    from django.apps import apps
-
-    for module, function in (
-        ("chexian.insurers.migrations.0002_seed_insurers", "seed"),
-        ("chexian.catalog.migrations.0002_seed_catalog", "seed_catalog"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

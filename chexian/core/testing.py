@@ -93,3 +93,18 @@ def standing_cast():
         office=make_user("office", Role.GROUP_OFFICE, group=group),
         auditor=make_user("auditor", Role.AUDITOR, group=group),
     )
+
+
+def ensure_seed_data() -> None:
+    """The insurers and the coverage catalog come from data migrations; a
+    transactional test that ran before flushed the database, so seed them again
+    (both seeds are idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("chexian.insurers.migrations.0002_seed_insurers", "seed"),
+        ("chexian.catalog.migrations.0002_seed_catalog", "seed_catalog"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -12,8 +12,8 @@ from chexian.policies import services
 from chexian.policies.models import Policy
 from chexian.policies.tests.factories import active_contract, policy_input
 
-# serialized_rollback: the flush after a transactional test would drop the seeded insurers and coverages.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Transactional: the threads need their own connections. The root conftest reseeds.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_parallel_overlapping_ctpl_issues_only_one_succeeds(cast):
