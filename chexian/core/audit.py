@@ -74,3 +74,25 @@ def log_action(action, obj=None, *, actor=None, before=None, after=None, reason=
         after=after,
         reason=reason[:300],
     )
+
+
+def log_created(objs, *, actor=None):
+    """One CREATE entry per object saved with ``bulk_create`` (which sends no
+    signals), written in one statement: the same entries a save one by one makes."""
+    from chexian.core.choices import AuditAction
+    from chexian.core.models import AuditLog
+
+    objs = list(objs)
+    if not objs:
+        return []
+    user, name = _actor_fields(actor if actor is not None else current_actor())
+    content_type = ContentType.objects.get_for_model(objs[0])
+    entries = []
+    for obj in objs:
+        entries.append(AuditLog(
+            actor=user, actor_name=name, action=AuditAction.CREATE, store_id=obj.audit_store_id(),
+            content_type=content_type, object_id=str(obj.pk), object_repr=str(obj)[:200], before=None,
+            after=obj.audit_snapshot(),
+        ))
+        obj._audit_loaded = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    return AuditLog.objects.bulk_create(entries)

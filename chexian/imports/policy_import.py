@@ -33,13 +33,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chexian.core import crypto
+from chexian.core.audit import audit_actor, log_created
 from chexian.core.validators import (
     is_new_energy_plate,
     validate_mobile,
@@ -56,7 +57,7 @@ from chexian.imports import cells
 from chexian.insurers.models import Insurer
 from chexian.policies.choices import PolicyLine, PolicySource, ShortTermReason
 from chexian.policies.models import Policy
-from chexian.policies.services import PolicyInput, issue_policy
+from chexian.policies.services import BatchIssueContext, PolicyInput, prepare_policy
 
 CHUNK_SIZE = 500
 # The header is looked for in the first rows: insurer exports often put a title above it.
@@ -520,6 +521,10 @@ class PolicyImporter:
         # change it again, so importing the file twice changes nothing the second time.
         self.customers_named: dict[int, int] = {}
         self.vehicles_named: dict[int, int] = {}
+        # New policies pass every rule row by row (``prepare_policy``) and are inserted
+        # a chunk at a time; the context lets each row see the chunk's earlier ones.
+        self.context = BatchIssueContext()
+        self.pending: list[tuple[ImportRow, Policy]] = []
 
     # ------------------------------------------------------------ the file
     def run(self, reader) -> ImportCounts:
@@ -683,6 +688,41 @@ class PolicyImporter:
                 self._fail(row)
                 continue
             self._save_row(row)
+        self._flush()
+
+    def _flush(self):
+        """Insert the chunk's new policies in one statement, with their audit entries.
+
+        Every rule was checked when each row was prepared, against the database and
+        the rows before it. Only a policy saved by someone else since then (the same
+        number, or on PostgreSQL an overlapping CTPL) can make the insert fail: then
+        the policies are inserted one by one and the clashing rows reported.
+        """
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        policies = [policy for _row, policy in pending]
+        try:
+            with transaction.atomic():
+                Policy.objects.bulk_create(policies)
+        except IntegrityError:
+            policies = []
+            for row, policy in pending:
+                policy.pk = None
+                try:
+                    with transaction.atomic():
+                        Policy.objects.bulk_create([policy])
+                except IntegrityError:
+                    self.counts.created -= 1
+                    self._add_error(row, "policy_number", _(
+                        "Another user saved this policy number, or a CTPL for this vehicle and period, "
+                        "while the file was being imported."
+                    ), "concurrent_insert")
+                    self._fail(row)
+                    continue
+                policies.append(policy)
+        with audit_actor(self.actor):
+            log_created(policies)
 
     def _prefetch(self, rows: list[ImportRow]):
         """One query per kind for the chunk: the customers, vehicles and policies its rows name."""
@@ -704,8 +744,10 @@ class PolicyImporter:
         for customer in customers.filter(uscc__in=usccs):
             self.customers[("uscc", customer.uscc)] = customer
         self.vehicles: dict[str, Vehicle | None] = dict.fromkeys(vins)
-        for vehicle in Vehicle.objects.filter(store=self.store, vin__in=vins):
+        # Locked as issue_policy locks one: a page issuing for the same car waits.
+        for vehicle in Vehicle.objects.select_for_update().filter(store=self.store, vin__in=vins):
             self.vehicles[vehicle.vin] = vehicle
+        self.context.load(vehicle.pk for vehicle in self.vehicles.values() if vehicle is not None)
         self.policies: dict[tuple[int, str], Policy] = {
             (p.insurer_id, p.number): p for p in Policy.objects.filter(number__in=numbers)
         }
@@ -750,7 +792,10 @@ class PolicyImporter:
         data = self._policy_input(row, customer, vehicle, existing)
         try:
             if existing is None:
-                self.policies[key] = issue_policy(actor=self.actor, data=data, source=PolicySource.IMPORT)
+                policy = prepare_policy(actor=self.actor, data=data, vehicle=vehicle, source=PolicySource.IMPORT,
+                                        context=self.context)
+                self.pending.append((row, policy))
+                self.policies[key] = policy
                 return "created", customer, vehicle
             provided = [name for name in POLICY_FIELDS if row.has(name)]
             if "premium" in provided:  # the split is completed from the premium when one half is missing
@@ -818,6 +863,7 @@ class PolicyImporter:
                 vehicle = customer_services.save_vehicle(
                     actor=self.actor, data=data, ownership_start=min(row.values["start_date"], self.today)
                 )
+                self.context.new_vehicle(vehicle)
                 changed = True
             elif vehicle.pk in self.vehicles_named:
                 changed = False  # set by an earlier row of this file

@@ -57,8 +57,6 @@ def update_imported_policy(*, actor, policy: Policy, data: PolicyInput, fields: 
     """
     from chexian.insurers.services import contract_in_force
 
-    # Lock the policy: a page endorsing it at the same moment must not be overwritten.
-    policy = Policy.objects.select_for_update().select_related("vehicle", "store").get(pk=policy.pk)
     if not (can(actor, "policy.import", policy.store_id) or can(actor, "policy.change", policy.store_id)):
         raise PermissionDenied(_("Your role may not import policies in this store."))
     errors: dict[str, list] = {}
@@ -88,6 +86,11 @@ def update_imported_policy(*, actor, policy: Policy, data: PolicyInput, fields: 
         ]
     if errors:
         raise ValidationError(errors)
+    changed = [name for name in fields if getattr(data, name) != getattr(policy, name)]
+    if not changed:  # the common case of a re-import: nothing to lock, nothing to write
+        return policy, []
+    # Lock the policy and compare again: a page endorsing it at the same moment must not be overwritten.
+    policy = Policy.objects.select_for_update().select_related("vehicle", "store").get(pk=policy.pk)
     changed = [name for name in fields if getattr(data, name) != getattr(policy, name)]
     if not changed:
         return policy, []

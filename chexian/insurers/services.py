@@ -95,13 +95,18 @@ def contract_in_force(store, insurer, date: dt.date) -> AgencyContract | None:
     """The ACTIVE contract between ``store`` and ``insurer`` whose period covers
     ``date``, or None. A policy takes its commission rate from it (SPEC §3.3);
     without one the policy is refused. ``store`` and ``insurer`` may be objects or ids."""
-    return (
-        AgencyContract.objects.filter(
-            store=store, insurer=insurer, status=S.ACTIVE, valid_from__lte=date, valid_until__gte=date
-        )
-        .order_by("-valid_from", "-pk")
-        .first()
-    )
+    return pick_contract(active_contracts(store, insurer), date)
+
+
+def active_contracts(store, insurer) -> list[AgencyContract]:
+    """The ACTIVE contracts between ``store`` and ``insurer`` (a handful at most)."""
+    return list(AgencyContract.objects.filter(store=store, insurer=insurer, status=S.ACTIVE))
+
+
+def pick_contract(contracts, date: dt.date) -> AgencyContract | None:
+    """Of ``contracts``, the one in force on ``date``: the latest start, then the latest created."""
+    covering = [c for c in contracts if c.valid_from <= date <= c.valid_until]
+    return max(covering, key=lambda c: (c.valid_from, c.pk), default=None)
 
 
 def premium_months(today: dt.date) -> tuple[dt.date, dt.date]:

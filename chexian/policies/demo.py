@@ -50,11 +50,11 @@ from chexian.customers.demo import _reserve_ids, _write
 from chexian.customers.models import Customer, Vehicle
 from chexian.insurers import demo as insurers_demo
 from chexian.insurers.services import premium_months
-from chexian.policies.choices import REQUIRED_DOCUMENTS, BusinessType, PolicyLine, PolicySource, PolicyStatus
+from chexian.policies.choices import REQUIRED_DOCUMENTS, PolicyLine, PolicySource, PolicyStatus
 from chexian.policies.models import Policy, PolicyCoverage
 from chexian.policies.services import (
-    NEW_CAR_WINDOW,
-    RENEWAL_LOOKBACK,
+    Held,
+    business_type_from_history,
     clause_family_for,
     commission_for,
     one_year_end,
@@ -324,18 +324,10 @@ def _commercial_coverages(car, year, claim_free, last_claims, rng, catalog):
 
 def derive_business_types(policies: list[Planned], first_date: dt.date | None) -> None:
     """Set each policy's business type from the vehicle's recorded (non-cancelled)
-    policies — ``services.derive_business_type``'s definition, applied in memory."""
+    policies — ``services.business_type_from_history``, applied in memory."""
+    history = [Held(None, q.line, q.start, q.end, "") for q in policies]
     for p in policies:
-        if any(q.line == p.line and q.start < p.start and q.end >= p.start - RENEWAL_LOOKBACK for q in policies):
-            p.business_type = BusinessType.RENEWAL.value
-        elif (
-            not any(q.start < p.start for q in policies)
-            and first_date is not None
-            and p.start - NEW_CAR_WINDOW <= first_date <= p.start
-        ):
-            p.business_type = BusinessType.NEW_CAR.value
-        else:
-            p.business_type = BusinessType.TRANSFER_IN.value
+        p.business_type = business_type_from_history(history, p.line, p.start, first_date).value
 
 
 # ---------------------------------------------------------------- writing

@@ -91,23 +91,121 @@ def clause_family_for(vehicle: Vehicle, line: str) -> str:
     return ClauseFamily.NEV_2021 if vehicle.is_new_energy else ClauseFamily.COMMERCIAL_2020
 
 
-def derive_business_type(vehicle: Vehicle, line: str, start_date: dt.date, exclude_pk=None) -> str:
-    """New car, renewal here or transfer-in, from the vehicle's history (never typed)."""
-    history = Policy.objects.filter(vehicle=vehicle).exclude(status=PolicyStatus.CANCELLED)
-    if exclude_pk:
-        history = history.exclude(pk=exclude_pk)
-    if history.filter(
-        line=line, start_date__lt=start_date, end_date__gte=start_date - RENEWAL_LOOKBACK
-    ).exists():
+@dataclass(frozen=True)
+class Held:
+    """A recorded (not cancelled) policy of a vehicle, as the issuing rules read it."""
+
+    pk: int | None
+    line: str
+    start_date: dt.date
+    end_date: dt.date
+    number: str
+
+
+def business_type_from_history(history, line: str, start_date: dt.date, first_date: dt.date | None) -> str:
+    """New car, renewal here or transfer-in (转保), from the vehicle's recorded
+    policies (``Held`` or anything with line, start_date and end_date) — never typed.
+
+    A policy of the same line that ended at most ``RENEWAL_LOOKBACK`` before the
+    start makes a renewal; no earlier policy at all and a car first registered or
+    bought within ``NEW_CAR_WINDOW`` make a new car; anything else is a transfer-in.
+    """
+    if any(h.line == line and h.start_date < start_date and h.end_date >= start_date - RENEWAL_LOOKBACK
+           for h in history):
         return BusinessType.RENEWAL
-    first_date = vehicle.purchase_date or vehicle.first_registration_date
     if (
-        not history.filter(start_date__lt=start_date).exists()
+        not any(h.start_date < start_date for h in history)
         and first_date is not None
         and start_date - NEW_CAR_WINDOW <= first_date <= start_date
     ):
         return BusinessType.NEW_CAR
     return BusinessType.TRANSFER_IN
+
+
+def ctpl_clash(history, start_date: dt.date, end_date: dt.date):
+    """The vehicle's CTPL policy overlapping [start, end], if any: one per vehicle per period."""
+    return next(
+        (h for h in history if h.line == PolicyLine.CTPL and h.start_date <= end_date and h.end_date >= start_date),
+        None,
+    )
+
+
+def vehicle_history(vehicle_ids, exclude_pk=None) -> dict[int, list[Held]]:
+    """The recorded (not cancelled) policies of the vehicles, by vehicle id: one query."""
+    rows = Policy.objects.filter(vehicle_id__in=list(vehicle_ids)).exclude(status=PolicyStatus.CANCELLED)
+    if exclude_pk:
+        rows = rows.exclude(pk=exclude_pk)
+    history: dict[int, list[Held]] = {pk: [] for pk in vehicle_ids}
+    for pk, vehicle_id, line, start, end, number in rows.values_list(
+        "pk", "vehicle_id", "line", "start_date", "end_date", "number"
+    ):
+        history[vehicle_id].append(Held(pk, line, start, end, number))
+    return history
+
+
+def derive_business_type(vehicle: Vehicle, line: str, start_date: dt.date, exclude_pk=None) -> str:
+    """The business type a ``line`` policy starting on ``start_date`` has for this vehicle now."""
+    history = vehicle_history([vehicle.pk], exclude_pk=exclude_pk)[vehicle.pk] if vehicle.pk else []
+    first_date = vehicle.purchase_date or vehicle.first_registration_date
+    return business_type_from_history(history, line, start_date, first_date)
+
+
+class IssueContext:
+    """What the issuing rules read besides their input: the vehicle's recorded
+    policies and the contract in force. This one reads the database for each
+    policy (pages, the API). An import passes a ``BatchIssueContext``, which reads
+    a whole chunk's at once and remembers the policies it has prepared."""
+
+    # The unique (insurer, number) constraint is checked by full_clean (a query) unless
+    # the caller has already checked it against everything it holds.
+    numbers_checked = False
+
+    def history(self, vehicle) -> list[Held]:
+        return vehicle_history([vehicle.pk])[vehicle.pk]
+
+    def contract(self, store_id: int, insurer, date: dt.date):
+        from chexian.insurers.services import contract_in_force
+
+        return contract_in_force(store_id, insurer, date)
+
+    def prepared(self, policy: Policy) -> None:
+        """``policy`` passed the rules and will be saved: later checks must see it."""
+
+
+class BatchIssueContext(IssueContext):
+    """For many policies in one transaction: ``load`` a chunk's vehicles (one query),
+    contracts cached per store, insurer and day, prepared policies remembered."""
+
+    numbers_checked = True
+
+    def __init__(self):
+        self._history: dict[int, list[Held]] = {}
+        self._contracts: dict[tuple, list] = {}
+
+    def load(self, vehicle_ids) -> None:
+        """Forget the previous chunk; read the recorded policies of these vehicles."""
+        self._history = vehicle_history(set(vehicle_ids))
+
+    def new_vehicle(self, vehicle) -> None:
+        self._history[vehicle.pk] = []
+
+    def history(self, vehicle) -> list[Held]:
+        if vehicle.pk not in self._history:
+            self._history.update(vehicle_history([vehicle.pk]))
+        return self._history[vehicle.pk]
+
+    def contract(self, store_id: int, insurer, date: dt.date):
+        from chexian.insurers.services import active_contracts, pick_contract
+
+        key = (store_id, getattr(insurer, "pk", insurer))
+        if key not in self._contracts:
+            self._contracts[key] = active_contracts(store_id, insurer)
+        return pick_contract(self._contracts[key], date)
+
+    def prepared(self, policy: Policy) -> None:
+        self.history(policy.vehicle).append(
+            Held(None, policy.line, policy.start_date, policy.end_date, policy.number)
+        )
 
 
 def commission_for(contract, line: str, clause_family: str, premium: Decimal, premium_without_vat: Decimal):
@@ -203,9 +301,43 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
     the same moment queue here, and the second sees the first one's policy. On
     PostgreSQL the exclusion constraint is the last line of defence.
     """
-    from chexian.insurers.services import contract_in_force
-
     vehicle = Vehicle.objects.select_for_update().get(pk=data.vehicle.pk)
+    policy = prepare_policy(actor=actor, data=data, vehicle=vehicle, source=source, quote=quote)
+    with audit_actor(actor):
+        try:
+            with transaction.atomic():
+                policy.save()
+        except IntegrityError:
+            # The exclusion constraint (PostgreSQL) or the unique number caught a concurrent insert.
+            raise ValidationError(
+                {"start_date": [_("Another policy for this vehicle and period was saved at the same moment.")]}
+            ) from None
+        PolicyCoverage.objects.bulk_create(
+            [
+                PolicyCoverage(policy=policy, coverage=c.coverage, limit=c.limit, premium=c.premium,
+                               deductible=c.deductible)
+                for c in data.coverages
+            ]
+        )
+        # The quote closes with its first policy; the other line (CTPL or commercial)
+        # may still be issued from it afterwards.
+        if quote is not None and quote.status != QuoteStatus.ISSUED:
+            from chexian.quotes.services import mark_issued  # quotes import this module
+
+            mark_issued(actor=actor, quote=quote)
+    return policy
+
+
+def prepare_policy(*, actor, data: PolicyInput, vehicle: Vehicle, source: str = PolicySource.DIRECT, quote=None,
+                   context: IssueContext | None = None) -> Policy:
+    """Check every rule of issuing and return the policy, not yet saved.
+
+    ``vehicle`` is the vehicle as read (locked) by the caller. ``issue_policy``
+    saves the result; an import saves a chunk's results in one statement
+    (``context`` then remembers each prepared policy, so the next ones are
+    checked against it). Raises ValidationError naming every broken rule.
+    """
+    context = context or IssueContext()
     store_id = vehicle.store_id
     if not can(actor, "policy.add", store_id) and not (
         source == PolicySource.IMPORT and can(actor, "policy.import", store_id)
@@ -228,17 +360,15 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
     if data.line == PolicyLine.COMMERCIAL and not data.coverages and source != PolicySource.IMPORT:
         errors.setdefault("coverages", []).append(_("A commercial policy needs at least one coverage."))
 
-    contract = contract_in_force(vehicle.store, data.insurer, issued_on)
+    contract = context.contract(store_id, data.insurer, issued_on)
     if contract is None:
         errors["insurer"] = [
             _("%(insurer)s has no active agency contract with this store on %(date)s: no policy can be issued.")
             % {"insurer": data.insurer, "date": issued_on.isoformat()}
         ]
+    history = context.history(vehicle)
     if data.line == PolicyLine.CTPL and "end_date" not in errors:
-        overlapping = Policy.objects.filter(
-            vehicle=vehicle, line=PolicyLine.CTPL, start_date__lte=data.end_date, end_date__gte=data.start_date
-        ).exclude(status=PolicyStatus.CANCELLED)
-        if clash := overlapping.first():
+        if clash := ctpl_clash(history, data.start_date, data.end_date):
             errors["start_date"] = [
                 _(
                     "This vehicle already has a CTPL policy (%(number)s, %(start)s – %(end)s): "
@@ -246,7 +376,9 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
                 )
                 % {"number": clash.number, "start": clash.start_date, "end": clash.end_date}
             ]
-    business_type = derive_business_type(vehicle, data.line, data.start_date)
+    business_type = business_type_from_history(
+        history, data.line, data.start_date, vehicle.purchase_date or vehicle.first_registration_date
+    )
     if source != PolicySource.IMPORT:
         missing = [d for d in REQUIRED_DOCUMENTS[business_type] if d not in data.documents]
         if missing:
@@ -290,29 +422,8 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
         blank_form_serial=data.blank_form_serial,
         documents=list(data.documents),
     )
-    policy.full_clean()
-    with audit_actor(actor):
-        try:
-            with transaction.atomic():
-                policy.save()
-        except IntegrityError:
-            # The exclusion constraint (PostgreSQL) or the unique number caught a concurrent insert.
-            raise ValidationError(
-                {"start_date": [_("Another policy for this vehicle and period was saved at the same moment.")]}
-            ) from None
-        PolicyCoverage.objects.bulk_create(
-            [
-                PolicyCoverage(policy=policy, coverage=c.coverage, limit=c.limit, premium=c.premium,
-                               deductible=c.deductible)
-                for c in data.coverages
-            ]
-        )
-        # The quote closes with its first policy; the other line (CTPL or commercial)
-        # may still be issued from it afterwards.
-        if quote is not None and quote.status != QuoteStatus.ISSUED:
-            from chexian.quotes.services import mark_issued  # quotes import this module
-
-            mark_issued(actor=actor, quote=quote)
+    policy.full_clean(validate_constraints=not context.numbers_checked)
+    context.prepared(policy)
     return policy
 
 

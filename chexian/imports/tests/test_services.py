@@ -409,3 +409,54 @@ def test_one_identity_number_under_two_names_in_a_file_is_refused(cast, contract
     assert job.status == ImportStatus.FAILED
     assert [(e["row"], e["column"], e["code"]) for e in job.errors] == [(3, "投保人", "customer_name_conflict")]
     assert "also on row 2, under the name 张三" in job.errors[0]["message"]
+
+
+# ------------------------------------------------------------------ rows checked against the rows before them
+def test_a_second_overlapping_ctpl_in_the_same_file_is_refused(cast, contracts, factory):
+    """New policies are inserted a chunk at a time; each row is still checked
+    against the rows of the file before it."""
+    first = factory.row()
+    clash = {**first, "保单号": "PDZA2026CLASH00001", "起保日期": "2026-06-01", "终保日期": "2027-05-31"}
+    job = import_file(cast.a_issuer, cast.store_a, xlsx_bytes([first, clash]))
+
+    assert job.status == ImportStatus.FAILED
+    assert [(e["row"], e["field"], e["code"]) for e in job.errors] == [(3, "start_date", "invalid")]
+    assert "one per vehicle per period" in job.errors[0]["message"]
+    assert Policy.objects.count() == 0
+
+
+def test_last_years_policy_earlier_in_the_file_makes_this_years_a_renewal(cast, contracts, factory):
+    last_year = factory.row(起保日期="2025-03-01", 终保日期="2026-02-28", 出单日期="2025-02-25")
+    this_year = {**last_year, "保单号": "PDZA2026RENEW00001", "起保日期": START.isoformat(),
+                 "终保日期": "2027-02-28", "出单日期": "2026-02-25"}
+    job = import_file(cast.a_issuer, cast.store_a, xlsx_bytes([last_year, this_year]))  # one chunk
+
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    assert Policy.objects.get(number="PDZA2026RENEW00001").business_type == BusinessType.RENEWAL
+    assert Policy.objects.get(number=last_year["保单号"]).business_type == BusinessType.TRANSFER_IN
+
+
+def test_a_policy_saved_by_someone_else_during_the_import_is_reported_on_its_row(cast, contracts, factory,
+                                                                                 monkeypatch):
+    """The insert of a chunk fails only when another user saved a clashing policy
+    since its rows were checked: that row is reported, the others are saved."""
+    from chexian.imports import policy_import
+
+    rows = factory.rows(3)
+    original_flush = policy_import.PolicyImporter._flush
+
+    def flush_after_a_concurrent_insert(importer):
+        row, policy = importer.pending[1]
+        twin = Policy.objects.bulk_create([Policy(**{
+            f.attname: getattr(policy, f.attname) for f in Policy._meta.concrete_fields if f.attname != "id"
+        })])[0]
+        assert twin.pk
+        original_flush(importer)
+
+    monkeypatch.setattr(policy_import.PolicyImporter, "_flush", flush_after_a_concurrent_insert)
+    job = import_file(cast.a_issuer, cast.store_a, xlsx_bytes(rows), all_or_nothing=False)
+
+    assert job.status == ImportStatus.PARTIAL
+    assert (job.created_rows, job.error_rows) == (2, 1)
+    assert [(e["row"], e["code"]) for e in job.errors] == [(3, "concurrent_insert")]
+    assert Policy.objects.filter(number=rows[1]["保单号"]).count() == 1  # the other user's
