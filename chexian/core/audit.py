@@ -96,3 +96,19 @@ def log_created(objs, *, actor=None):
         ))
         obj._audit_loaded = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
     return AuditLog.objects.bulk_create(entries)
+
+
+def log_updated(model, rows, *, before: dict, after: dict, actor=None):
+    """One UPDATE entry per row changed by a bulk ``update()`` (which sends no
+    signals): ``rows`` are (pk, store id, repr) and every row changed the same way."""
+    from chexian.core.choices import AuditAction
+    from chexian.core.models import AuditLog
+
+    user, name = _actor_fields(actor if actor is not None else current_actor())
+    content_type = ContentType.objects.get_for_model(model)
+    return AuditLog.objects.bulk_create(
+        AuditLog(actor=user, actor_name=name, action=AuditAction.UPDATE, store_id=store_id,
+                 content_type=content_type, object_id=str(pk), object_repr=str(text)[:200],
+                 before=before, after=after)
+        for pk, store_id, text in rows
+    )

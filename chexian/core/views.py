@@ -45,7 +45,8 @@ def field_rows(obj, names, overrides=None):
         elif field.choices:
             value = getattr(obj, f"get_{name}_display")()
         elif field.get_internal_type() == "BooleanField":
-            value = _("Yes") if getattr(obj, name) else _("No")
+            value = getattr(obj, name)
+            value = _("Unknown") if value is None else _("Yes") if value else _("No")
         else:
             value = getattr(obj, name)
         rows.append((capfirst(field.verbose_name), value))

@@ -650,6 +650,7 @@ class IssueFlow:
             salesperson=enter["salesperson"],
             lead_source=enter["lead_source"],
             payment_ref=pay["payment_ref"],
+            payer_is_policyholder=pay["payer_is_policyholder"],
             blank_form_serial=pay["blank_form_serial"],
             documents=list(archive["documents"]),
             coverages=coverage_inputs(plan["coverages"]),

@@ -83,6 +83,10 @@ class Policy(AuditedModel, TimeStampedModel):
     )
     lead_source = models.CharField(_("lead source"), max_length=50, blank=True)
     payment_ref = models.CharField(_("payment reference"), max_length=60, blank=True)
+    payer_is_policyholder = models.BooleanField(
+        _("paid by the policyholder (实名缴费)"), null=True, blank=True,
+        help_text=_("Ticked by the issuer at payment; unknown for an imported policy."),
+    )
     blank_form_serial = models.CharField(_("blank form serial"), max_length=40, blank=True)
     documents = models.JSONField(_("documents checked"), default=list, blank=True)
 
@@ -118,7 +122,7 @@ class Policy(AuditedModel, TimeStampedModel):
             raise ValidationError({"end_date": _("A policy cannot end before it starts.")}, code="end_before_start")
 
 
-class PolicyCoverage(models.Model):
+class PolicyCoverage(AuditedModel):
     """One coverage of a policy with its limit, premium and deductible as issued."""
 
     policy = models.ForeignKey(Policy, models.CASCADE, related_name="coverages", verbose_name=_("policy"))
@@ -136,6 +140,9 @@ class PolicyCoverage(models.Model):
 
     def __str__(self):
         return f"{self.coverage} {self.premium}"
+
+    def audit_store_id(self):
+        return self.policy.store_id
 
 
 class EndorsementQuerySet(RestrictedQuerySet):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chexian.catalog.choices import ClauseFamily
-from chexian.core.audit import audit_actor
+from chexian.core.audit import audit_actor, log_created
 from chexian.customers.models import Vehicle
 from chexian.org.permissions import can
 from chexian.policies.choices import (
@@ -68,6 +68,7 @@ class PolicyInput:
     salesperson: object = None
     lead_source: str = ""
     payment_ref: str = ""
+    payer_is_policyholder: bool | None = None
     blank_form_serial: str = ""
     documents: list[str] = field(default_factory=list)
     coverages: list[CoverageInput] = field(default_factory=list)
@@ -312,13 +313,13 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
             raise ValidationError(
                 {"start_date": [_("Another policy for this vehicle and period was saved at the same moment.")]}
             ) from None
-        PolicyCoverage.objects.bulk_create(
+        log_created(PolicyCoverage.objects.bulk_create(
             [
                 PolicyCoverage(policy=policy, coverage=c.coverage, limit=c.limit, premium=c.premium,
                                deductible=c.deductible)
                 for c in data.coverages
             ]
-        )
+        ))
         # The quote closes with its first policy; the other line (CTPL or commercial)
         # may still be issued from it afterwards.
         if quote is not None and quote.status != QuoteStatus.ISSUED:
@@ -419,12 +420,23 @@ def prepare_policy(*, actor, data: PolicyInput, vehicle: Vehicle, source: str = 
         salesperson=data.salesperson,
         lead_source=data.lead_source,
         payment_ref=data.payment_ref,
+        payer_is_policyholder=data.payer_is_policyholder,
         blank_form_serial=data.blank_form_serial,
         documents=list(data.documents),
     )
     policy.full_clean(validate_constraints=not context.numbers_checked)
     context.prepared(policy)
     return policy
+
+
+def expire_policies(today: dt.date | None = None) -> int:
+    """Mark in-force policies whose period ended before ``today`` as expired (到期),
+    each change in the audit log. Idempotent; returns how many it marked."""
+    from chexian.core.bulk import set_status
+
+    today = today or timezone.localdate()
+    due = Policy.objects.filter(status=PolicyStatus.IN_FORCE, end_date__lt=today)
+    return set_status(due, PolicyStatus.EXPIRED, ("insurer__short_name", "number"))
 
 
 @transaction.atomic
@@ -468,11 +480,11 @@ def endorse_policy(*, actor, policy: Policy, kind: str, effective_date: dt.date,
                                          vat=policy.vat, coverages=items), policy.clause_family, errors)
             if errors:
                 raise ValidationError(errors)
-            policy.coverages.all().delete()
-            PolicyCoverage.objects.bulk_create(
+            policy.coverages.all().delete()  # one audit entry per row (deletes send signals)
+            log_created(PolicyCoverage.objects.bulk_create(
                 [PolicyCoverage(policy=policy, coverage=c.coverage, limit=c.limit, premium=c.premium,
                                 deductible=c.deductible) for c in items]
-            )
+            ))
             after = {"coverages": _coverage_snapshot(policy)}
         else:
             before = {}

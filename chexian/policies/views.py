@@ -106,7 +106,8 @@ class PolicyDetailView(ActionRequiredMixin, PolicyObjectMixin, DetailView):
                 policy,
                 ["store", "line", "clause_family", "business_type", "status", "insurer", "number", "confirm_code",
                  "insured_name", "start_date", "end_date", "short_term_reason", "issued_on", "issuer",
-                 "salesperson", "source", "quote", "lead_source", "payment_ref", "blank_form_serial"],
+                 "salesperson", "source", "quote", "lead_source", "payment_ref", "payer_is_policyholder",
+                 "blank_form_serial"],
                 {
                     "issuer": staff_label(policy.issuer) if policy.issuer else "",
                     "salesperson": staff_label(policy.salesperson) if policy.salesperson else "",

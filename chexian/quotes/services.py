@@ -511,6 +511,16 @@ def mark_issued(*, actor, quote: Quote) -> Quote:
     return quote
 
 
+def expire_quotes(today: dt.date | None = None) -> int:
+    """Mark open quotes (asking insurers, or chosen) whose figures were valid until
+    before ``today`` as expired, each change in the audit log. Returns how many."""
+    from chexian.core.bulk import set_status
+
+    today = today or timezone.localdate()
+    due = Quote.objects.filter(status__in=OPEN_STATUSES, valid_until__lt=today)
+    return set_status(due, QuoteStatus.EXPIRED, ("vehicle__plate", "vehicle__vin", "start_date"))
+
+
 # ---------------------------------------------------------------- renewal comparison
 @dataclass
 class CoverageChange:

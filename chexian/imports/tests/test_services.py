@@ -72,6 +72,7 @@ def test_a_good_file_imports_policies_customers_and_vehicles(cast, contracts, fa
     # 4 % of the premium excluding VAT, as the contract says.
     assert policy.commission_rate == Decimal("4.00") and policy.commission_amount == Decimal("35.85")
     assert policy.issued_on == dt.date(2026, 2, 25) and policy.issuer == cast.a_issuer
+    assert policy.payer_is_policyholder is None  # an export does not say who paid
     customer = policy.policyholder
     assert customer.name == rows[0]["投保人"] and customer.id_number == rows[0]["证件号"]
     assert customer.source == CustomerSource.IMPORT and customer.store == cast.store_a

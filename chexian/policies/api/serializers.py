@@ -106,8 +106,8 @@ class PolicySerializer(serializers.ModelSerializer):
             "confirm_code", "start_date", "end_date", "short_term_reason", "premium", "premium_without_vat", "vat",
             "vehicle_tax", "commission_rate", "commission_base_amount", "commission_amount", "business_type",
             "status", "source", "quote", "issued_on", "issuer", "salesperson", "lead_source", "payment_ref",
-            "blank_form_serial", "documents", "coverages", "endorsements", "cancellation", "created_at",
-            "updated_at",
+            "payer_is_policyholder", "blank_form_serial", "documents", "coverages", "endorsements", "cancellation",
+            "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -159,6 +159,10 @@ class PolicyIssueSerializer(serializers.Serializer):
     salesperson = StaffField(queryset=get_user_model().objects.all(), required=False, allow_null=True, default=None)
     lead_source = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     payment_ref = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    payer_is_policyholder = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text=_("实名缴费: the premium was paid from the policyholder's own account or card."),
+    )
     blank_form_serial = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     documents = serializers.ListField(
         child=serializers.ChoiceField(choices=list(DOCUMENT_LABELS.items())), required=False, default=list,

@@ -219,3 +219,28 @@ def test_duplicate_policy_number_for_the_insurer_is_refused(cast, desk):
     policy = make_policy(cast.a_issuer, desk, line=PolicyLine.COMMERCIAL)
     errors = refused(cast.a_issuer, policy_input(desk, number=policy.number))
     assert errors
+
+
+def test_coverage_rows_and_their_changes_are_in_the_audit_log(cast, desk):
+    from django.contrib.contenttypes.models import ContentType
+
+    from chexian.core.choices import AuditAction
+    from chexian.core.models import AuditLog
+    from chexian.policies.models import PolicyCoverage
+
+    policy = make_policy(cast.a_issuer, desk, line=PolicyLine.COMMERCIAL)
+    coverage_type = ContentType.objects.get_for_model(PolicyCoverage)
+    created = AuditLog.objects.filter(content_type=coverage_type, action=AuditAction.CREATE)
+    assert created.count() == 2
+    entry = created.get(object_id=str(policy.coverages.get(coverage__code="third_party").pk))
+    assert Decimal(entry.after["limit"]) == Decimal("1000000") and Decimal(entry.after["premium"]) == Decimal("1180")
+    assert entry.actor == cast.a_issuer and entry.store_id == cast.store_a.pk
+
+    items = policy_input(desk, line=PolicyLine.COMMERCIAL).coverages
+    items[1].limit = Decimal("2000000")
+    services.endorse_policy(actor=cast.a_issuer, policy=policy, kind=EndorsementKind.COVERAGE,
+                            effective_date=dt.date(2026, 6, 1), after={"coverages": items})
+    deleted = AuditLog.objects.filter(content_type=coverage_type, action=AuditAction.DELETE)
+    assert deleted.count() == 2 and {e.actor for e in deleted} == {cast.a_issuer}
+    assert created.count() == 4
+    assert Decimal(created.order_by("-pk").first().after["limit"]) == Decimal("2000000")

@@ -138,6 +138,7 @@ def test_six_steps_issue_one_policy_only_at_the_last_step(client, cast, contract
     assert policy.end_date == services.one_year_end(TODAY)
     assert policy.vat == Decimal("180.00")
     assert policy.payment_ref == "WX20260101123456"
+    assert policy.payer_is_policyholder is True  # 实名缴费, ticked at step 4
     assert policy.confirm_code == "PICC26A0C0DE"
     assert policy.issuer == cast.a_issuer
     assert {(c.coverage.code, c.limit, c.premium) for c in policy.coverages.all()} == {
