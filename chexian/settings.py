@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "chexian.quotes",
     "chexian.policies",
     "chexian.imports",
+    "chexian.notifications",
+    "chexian.renewals",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -202,6 +204,10 @@ TASKS = {"default": {"BACKEND": env_str("CHEXIAN_TASKS_BACKEND", "django_tasks_d
 CHEXIAN_PAGE_SIZE = 25
 # Partner insurers per store (SPEC §3.10, seed-002 §2.3.1): at most 2, or 3 when the
 # store's monthly premium (CTPL + commercial, trailing three months) reaches the threshold.
+# Messages (SPEC §3.12): channel → adapter class; a channel not listed goes to the
+# file adapter, which appends one JSON line per message to CHEXIAN_MESSAGE_LOG.
+CHEXIAN_NOTIFICATION_ADAPTERS: dict[str, str] = {}
+CHEXIAN_MESSAGE_LOG = Path(env_str("CHEXIAN_MESSAGE_LOG", str(VAR_DIR / "messages.log")))
 CHEXIAN_PARTNER_LIMIT = env_int("CHEXIAN_PARTNER_LIMIT", 2)
 CHEXIAN_PARTNER_LIMIT_HIGH = env_int("CHEXIAN_PARTNER_LIMIT_HIGH", 3)
 CHEXIAN_PARTNER_PREMIUM_THRESHOLD = env_int("CHEXIAN_PARTNER_PREMIUM_THRESHOLD", 800_000)

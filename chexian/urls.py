@@ -29,6 +29,7 @@ urlpatterns = [
     path("quotes/", include("chexian.quotes.urls")),
     path("policies/", include("chexian.policies.urls")),
     path("imports/", include("chexian.imports.urls")),
+    path("renewals/", include("chexian.renewals.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -70,6 +70,12 @@ ACTIONS = {
     "policy.change": ("endorse policies (批改)", "保单批改"),
     "policy.cancel": ("cancel policies (退保)", "退保"),
     "policy.import": ("import policies from insurer exports", "导入保险公司导出的保单"),
+    "renewal.view": ("see renewal cases, reminder rules and contacts", "查看续保任务、提醒规则和联系记录"),
+    "renewal.work": ("log calls and outcomes, mark a renewal lost", "登记回访结果、标记续保战败"),
+    "renewal.assign": ("reassign renewal cases to specialists", "将续保任务重新分配给续保专员"),
+    "renewal.configure": ("change the store's reminder rules", "修改门店的续保提醒规则"),
+    "renewal.run": ("run the daily job from the web", "在网页上运行每日任务"),
+    "message.view": ("see the messages sent to customers", "查看发送给客户的消息"),
     "policy.export": ("export policies as CSV (logged)", "导出保单 CSV（记录日志）"),
 }
 

@@ -5,6 +5,8 @@ from chexian.org.permissions import can, roles_of
 
 # (label, url name, action needed). Navigation shows only what the roles allow.
 NAV_ITEMS = [
+    (_("Today's calls"), "renewals:queue", "renewal.work"),
+    (_("Renewals"), "renewals:case_list", "renewal.view"),
     (_("Customers"), "customers:customer_list", "customer.view"),
     (_("Vehicles"), "customers:vehicle_list", "vehicle.view"),
     (_("Quotes"), "quotes:quote_list", "quote.view"),

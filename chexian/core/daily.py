@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 STEPS: tuple[tuple[str, str], ...] = (
     ("policies_expired", "chexian.policies.services.expire_policies"),
     ("quotes_expired", "chexian.quotes.services.expire_quotes"),
+    ("renewals", "chexian.renewals.services.renewal_day"),
+    ("messages_retried", "chexian.notifications.services.retry_due_today"),
 )
 
 

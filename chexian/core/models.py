@@ -60,11 +60,12 @@ class AuditedModel(models.Model):
             result[field.name] = serialize_value(value)
         return result
 
-    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
-        """Validate as Django does, except that a foreign key holding an instance
-        loaded from (or saved to) the database is not looked up again: the services
-        pass the objects they read, and the database's own constraint still guards
-        the insert. Saves one query per relation on every save."""
+    def clean_fields(self, exclude=None):
+        """Validate each field as Django does, except that a foreign key holding an
+        instance loaded from (or saved to) the database is not looked up again: the
+        services pass the objects they read, and the database's own constraint still
+        guards the insert. Saves one query per relation on every save; unique
+        checks and constraints still see every field (they run in ``full_clean``)."""
         exclude = set(exclude or ())
         for field in self._meta.concrete_fields:
             if field.is_relation and field.many_to_one and field.is_cached(self):
@@ -72,8 +73,7 @@ class AuditedModel(models.Model):
                 if (related is not None and related.pk is not None and not related._state.adding
                         and related.pk == getattr(self, field.attname)):
                     exclude.add(field.name)
-        super().full_clean(exclude=exclude, validate_unique=validate_unique,
-                           validate_constraints=validate_constraints)
+        super().clean_fields(exclude=exclude)
 
     def audit_before(self) -> dict | None:
         loaded = getattr(self, "_audit_loaded", None)

@@ -50,7 +50,11 @@ def save_customer(*, actor, data: dict, customer: Customer | None = None) -> Cus
     return customer
 
 
-def _allocate_archive_numbers(store_id: int, count: int) -> list[str]:
+def reserve_archive_numbers(store_id: int, count: int) -> list[str]:
+    """The next ``count`` archive numbers of the store, in one update of its counter.
+    An import reserves a chunk's at once: updating the store row once per vehicle
+    inside one long transaction leaves PostgreSQL a chain of row versions to walk
+    on every later read of that row."""
     # Lock the store row: two issuers creating vehicles at once must not get the same number.
     store = Store.objects.select_for_update().get(pk=store_id)
     first = store.next_archive_seq
@@ -60,10 +64,12 @@ def _allocate_archive_numbers(store_id: int, count: int) -> list[str]:
 
 @transaction.atomic
 def save_vehicle(
-    *, actor, data: dict, vehicle: Vehicle | None = None, ownership_start: dt.date | None = None
+    *, actor, data: dict, vehicle: Vehicle | None = None, ownership_start: dt.date | None = None,
+    archive_no: str | None = None,
 ) -> Vehicle:
-    """Create or change a vehicle. A new vehicle gets its archive number and its
-    first ownership period; changing the owner goes through ``transfer_vehicle``."""
+    """Create or change a vehicle. A new vehicle gets its archive number (the next
+    one, or ``archive_no`` reserved with ``reserve_archive_numbers``) and its first
+    ownership period; changing the owner goes through ``transfer_vehicle``."""
     creating = vehicle is None
     vehicle = vehicle or Vehicle()
     if not creating and "owner" in data and data["owner"].pk != vehicle.owner_id:
@@ -72,7 +78,7 @@ def save_vehicle(
     vehicle.full_clean(exclude=["archive_no", "vin_tail"])
     with audit_actor(actor):
         if creating:
-            vehicle.archive_no = _allocate_archive_numbers(vehicle.store_id, 1)[0]
+            vehicle.archive_no = archive_no or reserve_archive_numbers(vehicle.store_id, 1)[0]
             _save_unique(vehicle)
             VehicleOwnership.objects.create(
                 vehicle=vehicle,

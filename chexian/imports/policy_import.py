@@ -58,6 +58,7 @@ from chexian.insurers.models import Insurer
 from chexian.policies.choices import PolicyLine, PolicySource, ShortTermReason
 from chexian.policies.models import Policy
 from chexian.policies.services import BatchIssueContext, PolicyInput, prepare_policy
+from chexian.policies.signals import policies_recorded
 
 CHUNK_SIZE = 500
 # The header is looked for in the first rows: insurer exports often put a title above it.
@@ -723,6 +724,7 @@ class PolicyImporter:
                 policies.append(policy)
         with audit_actor(self.actor):
             log_created(policies)
+        policies_recorded.send(sender=Policy, vehicle_ids={policy.vehicle_id for policy in policies})
 
     def _prefetch(self, rows: list[ImportRow]):
         """One query per kind for the chunk: the customers, vehicles and policies its rows name."""
@@ -748,6 +750,10 @@ class PolicyImporter:
         for vehicle in Vehicle.objects.select_for_update().filter(store=self.store, vin__in=vins):
             self.vehicles[vehicle.vin] = vehicle
         self.context.load(vehicle.pk for vehicle in self.vehicles.values() if vehicle is not None)
+        # One update of the store's counter for the chunk's new vehicles (a row rolled
+        # back leaves a gap in the numbering, never a duplicate).
+        new = sum(1 for vehicle in self.vehicles.values() if vehicle is None)
+        self.archive_numbers = iter(customer_services.reserve_archive_numbers(self.store.pk, new) if new else ())
         self.policies: dict[tuple[int, str], Policy] = {
             (p.insurer_id, p.number): p for p in Policy.objects.filter(number__in=numbers)
         }
@@ -861,7 +867,8 @@ class PolicyImporter:
                         "series": row.get("series", ""), "energy_type": energy,
                         "first_registration_date": row.get("first_registration_date")}
                 vehicle = customer_services.save_vehicle(
-                    actor=self.actor, data=data, ownership_start=min(row.values["start_date"], self.today)
+                    actor=self.actor, data=data, ownership_start=min(row.values["start_date"], self.today),
+                    archive_no=next(self.archive_numbers, None),
                 )
                 self.context.new_vehicle(vehicle)
                 changed = True

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,11 @@ class Store(AuditedModel, TimeStampedModel):
     brand = models.CharField(_("franchise brand"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    renewal_lookahead_days = models.PositiveSmallIntegerField(
+        _("renewal look-ahead (days)"), default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A policy ending within this many days gets its renewal case."),
+    )
     # Counter for 一车一档 archive numbers; locked with select_for_update when used.
     next_archive_seq = models.PositiveIntegerField(_("next archive sequence"), default=1, editable=False)
 

@@ -20,16 +20,20 @@ CONTACT = {"customer.see_contact"}
 # Insurance business of a store (issue 3): insurers, contracts, quotes, policies.
 READ_BUSINESS = {"insurer.view", "contract.view", "policy.view", "quote.view"}
 DESK = READ_BUSINESS | {"quote.add", "quote.change", "policy.add", "policy.change", "policy.import"}
+# Renewals (issue 4): specialists work their cases; supervisors assign, configure and run the daily job.
+READ_RENEWALS = {"renewal.view", "message.view"}
+WORK_RENEWALS = READ_RENEWALS | {"renewal.work"}
+RUN_RENEWALS = WORK_RENEWALS | {"renewal.assign", "renewal.configure", "renewal.run"}
 
 MATRIX: dict[str, set[str]] = {
-    R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS
+    R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS
     | {"contract.approve", "contract.legal_review", "policy.export"},
-    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | {"policy.export"},
-    R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK
+    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"policy.export"},
+    R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS
     | {"contract.propose", "policy.cancel", "policy.export"},
-    R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK
+    R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS
     | {"contract.propose", "policy.cancel", "policy.export"},
-    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK,
+    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK | WORK_RENEWALS,
     R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | READ_BUSINESS,
     R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS,
     R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS,

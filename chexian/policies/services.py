@@ -27,6 +27,7 @@ from chexian.policies.choices import (
     PolicyStatus,
 )
 from chexian.policies.models import Cancellation, Endorsement, Policy, PolicyCoverage
+from chexian.policies.signals import policies_recorded
 from chexian.quotes.choices import QuoteStatus
 
 CENT = Decimal("0.01")
@@ -320,6 +321,7 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
                 for c in data.coverages
             ]
         ))
+        policies_recorded.send(sender=Policy, vehicle_ids=[policy.vehicle_id])
         # The quote closes with its first policy; the other line (CTPL or commercial)
         # may still be issued from it afterwards.
         if quote is not None and quote.status != QuoteStatus.ISSUED:

@@ -1,0 +1,62 @@
+"""What the renewal pages read: the specialist's queue, the supervisor's board
+and the monthly lost-renewal summary — each aggregated in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from chexian.renewals.choices import CaseStatus, Channel, TaskStatus
+from chexian.renewals.models import ContactLog, ContactTask, RenewalCase
+
+
+def queue(user, today: dt.date):
+    """Today's calls for ``user``: due calls of their open cases, soonest expiry
+    first, then the largest premium at stake."""
+    return (
+        ContactTask.objects.restrict(user, "view")
+        .filter(case__assigned_to=user, case__status=CaseStatus.OPEN, channel=Channel.CALL, status=TaskStatus.DUE,
+                due_on__lte=today)
+        .select_related("case", "case__vehicle", "case__customer", "case__expiring_policy__insurer")
+        .order_by("case__due_date", "-case__expiring_premium", "due_on", "pk")
+    )
+
+
+def board(user, today: dt.date):
+    """Per specialist of the stores ``user`` sees: open cases, contacted ones, overdue calls."""
+    cases = RenewalCase.objects.restrict(user, "view").filter(status=CaseStatus.OPEN)
+    contacted = Exists(ContactLog.objects.filter(case=OuterRef("pk")))
+    overdue = Exists(ContactTask.objects.filter(case=OuterRef("pk"), status=TaskStatus.DUE, channel=Channel.CALL,
+                                                due_on__lt=today))
+    return list(
+        cases.annotate(contacted=contacted, overdue=overdue)
+        .values("store__name", "assigned_to", "assigned_to__username", "assigned_to__first_name",
+                "assigned_to__last_name")
+        .annotate(open=Count("pk"), contacted_count=Count("pk", filter=Q(contacted=True)),
+                  overdue_count=Count("pk", filter=Q(overdue=True)))
+        .order_by("store__name", "assigned_to__username")
+    )
+
+
+def lost_summary(user, month_start: dt.date):
+    """续保战败总结: cases lost in the month per store, specialist and reason, and
+    per competitor (insurer or channel)."""
+    month_end = (month_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    lost = RenewalCase.objects.restrict(user, "view").filter(
+        status=CaseStatus.LOST, closed_at__date__gte=month_start, closed_at__date__lt=month_end
+    )
+    by_reason = list(
+        lost.values("store__name", "assigned_to__username", "lost_reason").annotate(n=Count("pk"))
+        .order_by("store__name", "assigned_to__username", "-n")
+    )
+    by_competitor = list(
+        lost.values("store__name", "lost_to_insurer__short_name", "lost_to_channel").annotate(n=Count("pk"))
+        .order_by("store__name", "-n")
+    )
+    closed = RenewalCase.objects.restrict(user, "view").filter(
+        closed_at__date__gte=month_start, closed_at__date__lt=month_end
+    )
+    totals = closed.aggregate(renewed=Count("pk", filter=Q(status=CaseStatus.RENEWED)),
+                              lost=Count("pk", filter=Q(status=CaseStatus.LOST)))
+    return {"by_reason": by_reason, "by_competitor": by_competitor, "totals": totals, "month_end": month_end}

@@ -1,0 +1,238 @@
+"""Renewal pages: the specialist's queue, the cases, one case with everything
+about its customer and car, the supervisor's board (loads, reassignment, the
+daily job), reminder rules and the monthly lost-renewal summary.
+
+Scoping as everywhere: lists through ``restrict(user, action)``, one case
+through ``restrict(user, "view").get_or_404``, writing through ``services``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from chexian.core.daily import run_daily
+from chexian.core.views import ActionRequiredMixin, ObjectListView, field_rows
+from chexian.customers.access import shown_mobile
+from chexian.customers.forms import stores_where
+from chexian.notifications.models import Message
+from chexian.org.permissions import can
+from chexian.policies.models import Policy
+from chexian.quotes.models import Quote
+from chexian.renewals import selectors, services
+from chexian.renewals.filtersets import RenewalCaseFilterSet
+from chexian.renewals.forms import ContactForm, LostForm, ReassignForm, ReminderRuleForm
+from chexian.renewals.models import ContactLog, ContactTask, ReminderRule, RenewalCase
+
+HISTORY_SHOWN = 10
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "; ".join(exc.messages)
+
+
+class QueueView(ActionRequiredMixin, TemplateView):
+    """今日待办: the calls due for the signed-in specialist."""
+
+    required_action = "renewal.work"
+    template_name = "renewals/queue.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        tasks = list(selectors.queue(self.request.user, today)[:200])
+        for task in tasks:
+            task.mobile = shown_mobile(self.request.user, task.case.customer)
+        return super().get_context_data(tasks=tasks, today=today, **kwargs)
+
+
+class CaseListView(ObjectListView):
+    required_action = "renewal.view"
+    filterset_class = RenewalCaseFilterSet
+    template_name = "renewals/case_list.html"
+    title = gettext_lazy("Renewal cases")
+
+    def get_queryset(self):
+        return (RenewalCase.objects.restrict(self.request.user, "view")
+                .select_related("store", "vehicle", "customer", "assigned_to", "expiring_policy__insurer")
+                .order_by("due_date", "pk"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if can(user, "renewal.assign"):
+            stores = stores_where(user, "renewal.assign")
+            context["reassign_form"] = ReassignForm(users=assignable(stores))
+        return context
+
+
+def assignable(stores):
+    return (get_user_model().objects.filter(staff_roles__store__in=stores, is_active=True)
+            .distinct().order_by("username"))
+
+
+class CaseDetailView(ActionRequiredMixin, TemplateView):
+    required_action = "renewal.view"
+    template_name = "renewals/case_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.case = (RenewalCase.objects.restrict(request.user, "view")
+                         .select_related("store", "vehicle", "customer", "assigned_to", "expiring_policy__insurer",
+                                         "renewed_policy", "lost_to_insurer", "closed_by")
+                         .get_or_404(pk=kwargs["pk"]))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, contact_form=None, lost_form=None, **kwargs):
+        user, case = self.request.user, self.case
+        vehicle, customer = case.vehicle, case.customer
+        may_work = case.status == "open" and can(user, "renewal.work", case.store_id)
+        return super().get_context_data(
+            case=case,
+            properties=field_rows(case, ["store", "status", "segment", "due_date", "expiring_premium", "assigned_to",
+                                         "expiring_policy", "renewed_policy"]),
+            outcome=field_rows(case, ["lost_reason", "lost_to_insurer", "lost_to_channel", "outcome_note",
+                                      "closed_at", "closed_by"]) if case.status != "open" else None,
+            mobile=shown_mobile(user, customer),
+            policies=Policy.objects.restrict(user, "view").filter(vehicle=vehicle).select_related("insurer")
+            .order_by("-start_date", "-pk")[:HISTORY_SHOWN],
+            quotes=Quote.objects.restrict(user, "view").filter(vehicle=vehicle).order_by("-created_at")[:5],
+            contacts=ContactLog.objects.filter(case__vehicle=vehicle, case__store=case.store).select_related("by")
+            [:HISTORY_SHOWN],
+            tasks=ContactTask.objects.filter(case=case).order_by("-due_on", "-pk")[:HISTORY_SHOWN],
+            messages_sent=Message.objects.restrict(user, "view").filter(customer=customer)[:HISTORY_SHOWN],
+            may_work=may_work,
+            may_quote=can(user, "quote.add", case.store_id),
+            contact_form=contact_form or ContactForm(),
+            lost_form=lost_form or LostForm(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        case = self.case
+        if not can(request.user, "renewal.work", case.store_id):
+            raise PermissionDenied
+        if "reason" in request.POST:
+            form = LostForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.mark_lost(actor=request.user, case=case, reason=form.cleaned_data["reason"],
+                                       insurer=form.cleaned_data["insurer"], channel=form.cleaned_data["channel"],
+                                       note=form.cleaned_data["note"])
+                except ValidationError as exc:
+                    form.add_error(None, _error_text(exc))
+                else:
+                    messages.success(request, _("Recorded as lost."))
+                    return redirect("renewals:case_detail", pk=case.pk)
+            return self.render_to_response(self.get_context_data(lost_form=form), status=400)
+        form = ContactForm(request.POST)
+        if form.is_valid():
+            try:
+                services.log_contact(actor=request.user, case=case, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Call logged."))
+                return redirect(request.POST.get("next") or reverse("renewals:case_detail", args=[case.pk]))
+        return self.render_to_response(self.get_context_data(contact_form=form), status=400)
+
+
+class ReassignView(ActionRequiredMixin, View):
+    """POST from the case list: the chosen cases go to another specialist."""
+
+    required_action = "renewal.assign"
+
+    def post(self, request, *args, **kwargs):
+        stores = stores_where(request.user, "renewal.assign")
+        form = ReassignForm(request.POST, users=assignable(stores))
+        cases = RenewalCase.objects.restrict(request.user, "assign").filter(pk__in=request.POST.getlist("case"))
+        if not form.is_valid() or not cases:
+            messages.error(request, _("Choose the cases and the specialist to give them to."))
+        else:
+            try:
+                count = services.reassign(actor=request.user, cases=list(cases), to=form.cleaned_data["to"])
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("%(count)s cases reassigned.") % {"count": count})
+        return redirect(request.POST.get("next") or reverse("renewals:case_list"))
+
+
+class BoardView(ActionRequiredMixin, TemplateView):
+    """The supervisor's view of every specialist's load and progress."""
+
+    required_action = "renewal.assign"
+    template_name = "renewals/board.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        return super().get_context_data(rows=selectors.board(self.request.user, today), today=today,
+                                         may_run=can(self.request.user, "renewal.run"), **kwargs)
+
+
+class RunDailyView(ActionRequiredMixin, View):
+    """A supervisor runs the daily job now (it is idempotent: a second run adds nothing)."""
+
+    required_action = "renewal.run"
+
+    def post(self, request, *args, **kwargs):
+        results = run_daily()
+        messages.success(request, _("Daily job done: %(results)s.") % {
+            "results": ", ".join(f"{r.name} {r.changed}" for r in results)})
+        return redirect("renewals:board")
+
+
+class RuleListView(ActionRequiredMixin, TemplateView):
+    required_action = "renewal.view"
+    template_name = "renewals/rules.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        user = self.request.user
+        stores = stores_where(user, "renewal.configure")
+        return super().get_context_data(
+            rules=ReminderRule.objects.restrict(user, "view").select_related("store"),
+            form=form or (ReminderRuleForm(stores=stores) if stores.exists() else None), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        stores = stores_where(request.user, "renewal.configure")
+        rule = None
+        if pk := request.POST.get("rule"):
+            rule = ReminderRule.objects.restrict(request.user, "configure").get_or_404(pk=pk)
+        form = ReminderRuleForm(request.POST, instance=rule, stores=stores)
+        if form.is_valid():
+            try:
+                services.save_rule(actor=request.user, rule=rule, data=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Reminder rule saved."))
+                return redirect("renewals:rules")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LostSummaryView(ActionRequiredMixin, TemplateView):
+    """续保战败总结: the month's lost renewals by specialist, reason and competitor."""
+
+    required_action = "renewal.view"
+    template_name = "renewals/lost_summary.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            month = dt.date.fromisoformat(self.request.GET.get("month", "") + "-01")
+        except ValueError:
+            month = timezone.localdate().replace(day=1)
+        summary = selectors.lost_summary(self.request.user, month)
+        from chexian.renewals.choices import LostReason
+
+        labels = dict(LostReason.choices)
+        for row in summary["by_reason"]:
+            row["reason_label"] = labels.get(row["lost_reason"], row["lost_reason"])
+        return super().get_context_data(month=month, summary=summary, **kwargs)
