@@ -169,6 +169,7 @@ SPECTACULAR_SETTINGS = {
         "CancellationReasonEnum": "chexian.policies.choices.CancellationReason",
         "ClauseFamilyEnum": "chexian.catalog.choices.ClauseFamily",
         "QuoteStatusEnum": "chexian.quotes.choices.QuoteStatus",
+        "RenewalLostReasonEnum": "chexian.renewals.choices.LostReason",
     },
 }
 

@@ -44,11 +44,15 @@ class Command(BaseCommand):
                 stores=store_list, vehicles_per_store=vehicles_per_store, rng=rng, today=today
             )
             counts = policies_demo.build(stores=store_list, office=office, rng=rng, today=today, years=years)
+        # Today's renewal work: cases for the policies ending within the window, reminders due.
+        from chexian.core.daily import run_daily
+
+        daily = {result.name: result.changed for result in run_daily(today)}
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {stores} stores, {vehicles} vehicles, {counts['contracts']} agency contracts, "
-                f"{counts['policies']} policies over {years} years in {elapsed:.1f} s (seed {seed})."
+                f"{counts['policies']} policies over {years} years, daily job {daily} in {elapsed:.1f} s (seed {seed})."
             )
         )
         if not quiet_logins:

@@ -1,0 +1,78 @@
+"""A renewal specialist works a call from today's queue in a real browser: the
+daily job has made the call due, the specialist opens the case, logs the outcome,
+and the call leaves the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from chexian.core.testing import (
+    PASSWORD,
+    ensure_seed_data,
+    make_customer,
+    make_group,
+    make_store,
+    make_user,
+    make_vehicle,
+)
+from chexian.insurers import services as insurer_services
+from chexian.insurers.models import Insurer
+from chexian.org.choices import Role
+from chexian.policies.services import issue_policy
+from chexian.policies.tests.factories import policy_input
+from chexian.renewals import services as renewal_services
+from chexian.renewals.models import ContactLog
+
+
+@pytest.fixture
+def queue(transactional_db, settings, tmp_path):
+    settings.CHEXIAN_MESSAGE_LOG = tmp_path / "messages.log"
+    ensure_seed_data()
+    group, region = make_group("E2R")
+    store = make_store(group, region, "R01")
+    specialist = make_user("e2e-specialist", Role.ISSUER, store)
+    supervisor = make_user("e2e-rsupervisor", Role.SUPERVISOR, store)
+    office = make_user("e2e-roffice", Role.GROUP_OFFICE, group=group)
+    today = timezone.localdate()
+    contract = insurer_services.propose_contract(
+        actor=supervisor, store=store, insurer=Insurer.objects.get(code="PICC"),
+        data={"valid_from": today - dt.timedelta(days=500), "valid_until": today + dt.timedelta(days=500),
+              "rate_ctpl": Decimal("4.00"), "rate_commercial": Decimal("25.00"),
+              "rate_nev_commercial": Decimal("20.00"), "rate_non_motor": Decimal("30.00")},
+    )
+    insurer_services.approve_contract(actor=office, contract=contract)
+    insurer_services.record_legal_review(actor=office, contract=contract, opinion="同意。")
+    owner = make_customer(supervisor, store, name="钱续保", mobile="13733334444")
+    car = make_vehicle(supervisor, store, owner=owner, plate="粤A7R3K5", engine_no="E7R3K5")
+    start = today + dt.timedelta(days=20) - dt.timedelta(days=364)
+    issue_policy(actor=specialist, data=policy_input(car, start=start, issued_on=start))
+    renewal_services.renewal_day(today)
+    return specialist
+
+
+def test_a_specialist_logs_a_call_from_the_queue(page: Page, live_server, queue):
+    page.goto(f"{live_server.url}/login/?next=/renewals/")
+    page.locator("#id_username").fill("e2e-specialist")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+
+    expect(page.locator("h1")).to_contain_text("Today's calls")
+    row = page.locator("#queue tbody tr").filter(has_text="粤A7R3K5")
+    expect(row).to_contain_text("钱续保")
+    row.get_by_role("link", name="Open").click()
+
+    expect(page.locator("h1")).to_contain_text("粤A7R3K5")
+    page.locator("#contact-form").get_by_label("Reached: interested, quote to follow").check()
+    page.locator("#contact-form #id_note").fill("客户要报价，明天发")
+    page.locator("#log-call").click()
+
+    expect(page.locator(".messages")).to_contain_text("Call logged")
+    expect(page.locator("#case-contacts")).to_contain_text("客户要报价")
+    assert ContactLog.objects.get().by == queue
+    page.goto(f"{live_server.url}/renewals/")
+    expect(page.locator("#queue")).to_contain_text("No calls due today")
