@@ -64,7 +64,7 @@ def test_a_specialist_logs_a_call_from_the_queue(page: Page, live_server, queue)
     expect(page.locator("h1")).to_contain_text("Today's calls")
     row = page.locator("#queue tbody tr").filter(has_text="粤A7R3K5")
     expect(row).to_contain_text("钱续保")
-    row.get_by_role("link", name="Open").click()
+    row.get_by_role("link", name="Open the case").click()
 
     expect(page.locator("h1")).to_contain_text("粤A7R3K5")
     page.locator("#contact-form").get_by_label("Reached: interested, quote to follow").check()

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,7 +126,8 @@ def _create_cases(today, until, stores) -> int:
         return 0
     existing: dict[int, list[dt.date]] = defaultdict(list)
     for vehicle_id, due in RenewalCase.objects.filter(
-        vehicle_id__in=list(by_vehicle), due_date__gte=today - dt.timedelta(days=PERIOD_DAYS)
+        store__in=stores, due_date__gte=today - dt.timedelta(days=PERIOD_DAYS),
+        due_date__lte=until + dt.timedelta(days=PERIOD_DAYS),
     ).values_list("vehicle_id", "due_date"):
         existing[vehicle_id].append(due)
     store_ids = {rows[0][1] for rows in by_vehicle.values()}
@@ -154,41 +155,38 @@ def _create_cases(today, until, stores) -> int:
             segment=SEGMENT_OF[first[7]], assigned_to_id=assignee,
         ))
     with transaction.atomic():
-        log_created(RenewalCase.objects.bulk_create(cases))
-    close_renewed(vehicle_ids=[c.vehicle_id for c in cases])
+        log_created(RenewalCase.objects.bulk_create(cases, batch_size=2000))
     return len(cases)
 
 
 def close_renewed(vehicle_ids=None) -> int:
     """Close as renewed every open case whose vehicle has a policy at the store
-    that renews it: same store, not cancelled, starting from ``EARLY_RENEWAL_DAYS``
-    before the due date and covering beyond it. Its due reminders are cancelled.
-    Called when a policy is issued or imported, and by the daily job."""
+    that renews it: same store, CTPL or commercial, not cancelled, starting from
+    ``EARLY_RENEWAL_DAYS`` before the due date and covering beyond it. Its due
+    reminders are cancelled. Called with the vehicles of policies just issued or
+    imported, and by the daily job for every open case (one query, a subquery per
+    case in the database)."""
+    renewal = (
+        Policy.objects.filter(
+            store=OuterRef("store"), vehicle=OuterRef("vehicle"), line__in=[PolicyLine.CTPL, PolicyLine.COMMERCIAL],
+            start_date__gte=ExpressionWrapper(OuterRef("due_date") - dt.timedelta(days=EARLY_RENEWAL_DAYS),
+                                              output_field=DateField()),
+            end_date__gt=OuterRef("due_date"),
+        )
+        .exclude(status=PolicyStatus.CANCELLED)
+        .order_by("start_date", "pk")
+        .values("pk")[:1]
+    )
     cases = RenewalCase.objects.filter(status=CaseStatus.OPEN)
     if vehicle_ids is not None:
         cases = cases.filter(vehicle_id__in=list(vehicle_ids))
-    open_cases = list(cases.values_list("pk", "store_id", "vehicle_id", "due_date"))
-    if not open_cases:
-        return 0
-    earliest = min(row[3] for row in open_cases) - dt.timedelta(days=EARLY_RENEWAL_DAYS)
-    renewals: dict[tuple[int, int], list] = defaultdict(list)
-    for pk, store_id, vehicle_id, start, end in (
-        Policy.objects.filter(vehicle_id__in={row[2] for row in open_cases}, start_date__gte=earliest,
-                              line__in=[PolicyLine.CTPL, PolicyLine.COMMERCIAL])
-        .exclude(status=PolicyStatus.CANCELLED)
-        .order_by("start_date", "pk")
-        .values_list("pk", "store_id", "vehicle_id", "start_date", "end_date")
-    ):
-        renewals[(store_id, vehicle_id)].append((pk, start, end))
-    now = timezone.now()
-    closed = []
-    for case_pk, store_id, vehicle_id, due in open_cases:
-        found = next((pk for pk, start, end in renewals[(store_id, vehicle_id)]
-                      if start >= due - dt.timedelta(days=EARLY_RENEWAL_DAYS) and end > due), None)
-        if found is not None:
-            closed.append((case_pk, store_id, found))
+    closed = list(
+        cases.annotate(renewal=Subquery(renewal)).filter(renewal__isnull=False)
+        .values_list("pk", "store_id", "renewal")
+    )
     if not closed:
         return 0
+    now = timezone.now()
     with transaction.atomic():
         RenewalCase.objects.bulk_update(
             [RenewalCase(pk=case_pk, status=CaseStatus.RENEWED, renewed_policy_id=policy_pk, closed_at=now,
@@ -197,12 +195,13 @@ def close_renewed(vehicle_ids=None) -> int:
         )
         log_updated(RenewalCase, [(pk, store_id, "") for pk, store_id, _p in closed],
                     before={"status": CaseStatus.OPEN.value}, after={"status": CaseStatus.RENEWED.value})
-        _cancel_tasks([pk for pk, _s, _p in closed])
+        _cancel_tasks(ContactTask.objects.filter(case__status=CaseStatus.RENEWED, case__closed_at=now))
     return len(closed)
 
 
-def _cancel_tasks(case_ids) -> int:
-    due = ContactTask.objects.filter(case_id__in=list(case_ids), status=TaskStatus.DUE)
+def _cancel_tasks(tasks) -> int:
+    """Cancel the due tasks among ``tasks`` (a ContactTask queryset), each change audited."""
+    due = tasks.filter(status=TaskStatus.DUE)
     rows = list(due.values_list("pk", "case__store_id", "channel"))
     if rows:
         ContactTask.objects.filter(pk__in=[r[0] for r in rows]).update(status=TaskStatus.CANCELLED,
@@ -226,12 +225,11 @@ def schedule_reminders(today: dt.date) -> dict[str, int]:
     if not rules:
         return {"calls": 0, "sms": 0}
     longest = max(rule.start_days_before for store_rules in rules.values() for rule in store_rules)
-    cases = list(
-        RenewalCase.objects.filter(status=CaseStatus.OPEN, store_id__in=list(rules), due_date__gte=today,
-                                   due_date__lte=today + dt.timedelta(days=longest),
-                                   customer__consent_outreach=True)
-        .values_list("pk", "store_id", "due_date")
+    open_cases = RenewalCase.objects.filter(
+        status=CaseStatus.OPEN, store_id__in=list(rules), due_date__gte=today,
+        due_date__lte=today + dt.timedelta(days=longest), customer__consent_outreach=True,
     )
+    cases = list(open_cases.values_list("pk", "store_id", "due_date"))
     wanted = []
     for case_pk, store_id, due in cases:
         for rule in rules[store_id]:
@@ -242,7 +240,7 @@ def schedule_reminders(today: dt.date) -> dict[str, int]:
         return {"calls": 0, "sms": 0}
     earliest = min(day for _c, _r, day in wanted)
     have = set(
-        ContactTask.objects.filter(case_id__in={c for c, _r, _d in wanted}, due_on__gte=earliest)
+        ContactTask.objects.filter(case__in=open_cases, due_on__gte=earliest)
         .values_list("case_id", "rule_id", "due_on")
     )
     new = [ContactTask(case_id=case_pk, rule=rule, channel=rule.channel, due_on=day)
@@ -250,17 +248,10 @@ def schedule_reminders(today: dt.date) -> dict[str, int]:
     with transaction.atomic():
         created = ContactTask.objects.bulk_create(new)
         log_created(created)
-        calls = [t for t in created if t.channel == Channel.CALL]
-        if calls:  # the call due now replaces an older one still in the queue
-            older = ContactTask.objects.filter(
-                Q(*[Q(case_id=t.case_id, rule_id=t.rule_id) for t in calls], _connector=Q.OR),
-                status=TaskStatus.DUE, channel=Channel.CALL,
-            ).exclude(pk__in=[t.pk for t in calls])
-            rows = list(older.values_list("pk", "case__store_id", "channel"))
-            if rows:
-                older.update(status=TaskStatus.CANCELLED, updated_at=timezone.now())
-                log_updated(ContactTask, rows, before={"status": TaskStatus.DUE.value},
-                            after={"status": TaskStatus.CANCELLED.value})
+        # A call due now replaces an older call of the same rule still in the queue.
+        newer = ContactTask.objects.filter(case=OuterRef("case"), rule=OuterRef("rule"), due_on__gt=OuterRef("due_on"))
+        _cancel_tasks(ContactTask.objects.filter(case__in=open_cases, channel=Channel.CALL, rule__isnull=False)
+                      .filter(Exists(newer)))
     sms = [t for t in created if t.channel == Channel.SMS]
     send_sms(sms)
     return {"calls": len(created) - len(sms), "sms": len(sms)}
@@ -365,7 +356,7 @@ def mark_lost(*, actor, case: RenewalCase, reason: str, insurer=None, channel: s
     case.full_clean()
     with audit_actor(actor):
         case.save()
-        _cancel_tasks([case.pk])
+        _cancel_tasks(ContactTask.objects.filter(case=case))
     return case
 
 
