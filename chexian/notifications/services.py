@@ -8,11 +8,14 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chexian.core.audit import log_created, log_updated
 from chexian.notifications.adapters import DeliveryError, adapter_for
 from chexian.notifications.choices import MessageStatus
 from chexian.notifications.models import Message
 
 MAX_ATTEMPTS = 5
+KEY_BATCH = 1000
+UPDATED_FIELDS = ["attempts", "adapter", "status", "last_error", "sent_at", "next_attempt_at", "updated_at"]
 # Wait before attempt n+1: 5 min, 20 min, 80 min, 320 min.
 BACKOFF = dt.timedelta(minutes=5)
 
@@ -29,27 +32,64 @@ def queue_message(*, store_id: int, channel: str, recipient: str, body: str, key
         return Message.objects.get(idempotency_key=key), False
 
 
+def queue_messages(messages: list[Message]) -> list[Message]:
+    """Save the unsaved ``messages`` whose idempotency key is new (one insert per
+    1,000, one audit entry each) and return them; a key already used is skipped."""
+    keys = [m.idempotency_key for m in messages]
+    used: set[str] = set()
+    for start in range(0, len(keys), KEY_BATCH):
+        used.update(Message.objects.filter(idempotency_key__in=keys[start:start + KEY_BATCH])
+                    .values_list("idempotency_key", flat=True))
+    fresh = [m for m in messages if m.idempotency_key not in used]
+    with transaction.atomic():
+        created = Message.objects.bulk_create(fresh, batch_size=KEY_BATCH)
+        log_created(created)
+    return created
+
+
 def deliver(message: Message) -> Message:
     """Try to send a queued or failed message once; record the result."""
-    if message.status in (MessageStatus.SENT, MessageStatus.GAVE_UP):
-        return message
-    adapter = adapter_for(message.channel)
-    message.attempts += 1
-    message.adapter = adapter.name
-    try:
-        adapter.send(message)
-    except DeliveryError as exc:
-        message.last_error = str(exc)[:300]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status, message.next_attempt_at = MessageStatus.GAVE_UP, None
-        else:
-            message.status = MessageStatus.FAILED
-            message.next_attempt_at = timezone.now() + BACKOFF * (4 ** (message.attempts - 1))
-    else:
-        message.status, message.sent_at, message.next_attempt_at = MessageStatus.SENT, timezone.now(), None
-        message.last_error = ""
-    message.save()
+    deliver_many([message])
     return message
+
+
+def deliver_many(messages) -> None:
+    """Try each queued or failed message once through its channel's adapter, then
+    record every result in one update (attempts, status, error, next attempt)."""
+    adapters: dict[str, object] = {}
+    now = timezone.now()
+    tried = []
+    for message in messages:
+        if message.status in (MessageStatus.SENT, MessageStatus.GAVE_UP):
+            continue
+        adapter = adapters.setdefault(message.channel, adapter_for(message.channel))
+        before = message.status
+        message.attempts += 1
+        message.adapter = adapter.name
+        try:
+            adapter.send(message)
+        except DeliveryError as exc:
+            message.last_error = str(exc)[:300]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status, message.next_attempt_at = MessageStatus.GAVE_UP, None
+            else:
+                message.status = MessageStatus.FAILED
+                message.next_attempt_at = now + BACKOFF * (4 ** (message.attempts - 1))
+        else:
+            message.status, message.sent_at, message.next_attempt_at = MessageStatus.SENT, now, None
+            message.last_error = ""
+        message.updated_at = now
+        tried.append((message, before))
+    if not tried:
+        return
+    with transaction.atomic():
+        Message.objects.bulk_update([m for m, _b in tried], UPDATED_FIELDS, batch_size=KEY_BATCH)
+        changes: dict[tuple[str, str], list] = {}
+        for message, before in tried:
+            changes.setdefault((before, message.status), []).append(
+                (message.pk, message.store_id, f"{message.channel} {message.recipient}"))
+        for (before, after), rows in changes.items():
+            log_updated(Message, rows, before={"status": before}, after={"status": after})
 
 
 def retry_due_today(today=None) -> int:
@@ -62,7 +102,7 @@ def retry_due(now=None) -> int:
     now = now or timezone.now()
     due = Message.objects.filter(status=MessageStatus.FAILED, next_attempt_at__lte=now).order_by("pk")
     count = 0
-    for message in due.iterator():
-        deliver(message)
-        count += 1
+    while batch := list(due[:KEY_BATCH]):
+        deliver_many(batch)
+        count += len(batch)
     return count

@@ -259,34 +259,39 @@ def schedule_reminders(today: dt.date) -> dict[str, int]:
 
 def send_sms(tasks) -> None:
     """Queue and send the reminder SMS of ``tasks`` (the file adapter unless a
-    gateway is configured); each task is done once its message is queued."""
-    from chexian.notifications.services import deliver, queue_message
+    gateway is configured): one message per task, never twice (its idempotency
+    key is the case, rule and day); each task is done once its message is queued."""
+    from chexian.notifications.models import Message
+    from chexian.notifications.services import deliver_many, queue_messages
 
     if not tasks:
         return
-    details = {
-        row[0]: row[1:]
-        for row in RenewalCase.objects.filter(pk__in=[t.case_id for t in tasks]).values_list(
+    details = {}
+    ids = [t.case_id for t in tasks]
+    for start in range(0, len(ids), 1000):
+        for row in RenewalCase.objects.filter(pk__in=ids[start:start + 1000]).values_list(
             "pk", "store_id", "store__name", "customer_id", "customer__name", "customer__mobile", "vehicle__plate",
             "due_date",
-        )
-    }
+        ):
+            details[row[0]] = row[1:]
+    messages = []
     for task in tasks:
         store_id, store, customer_id, name, mobile, plate, due = details[task.case_id]
-        if not mobile:
-            continue
-        message, created = queue_message(
-            store_id=store_id, channel=Channel.SMS, recipient=mobile, customer_id=customer_id,
-            body=SMS_TEXT.format(store=store, name=name, plate=plate or "新车", date=f"{due:%Y-%m-%d}"),
-            key=f"renewal:{task.case_id}:{task.rule_id}:{task.due_on:%Y-%m-%d}",
-        )
-        if created:
-            deliver(message)
+        if mobile:
+            messages.append(Message(
+                store_id=store_id, channel=Channel.SMS, recipient=mobile, customer_id=customer_id,
+                body=SMS_TEXT.format(store=store, name=name, plate=plate or "新车", date=f"{due:%Y-%m-%d}"),
+                idempotency_key=f"renewal:{task.case_id}:{task.rule_id}:{task.due_on:%Y-%m-%d}",
+            ))
+    deliver_many(queue_messages(messages))
     now = timezone.now()
-    ContactTask.objects.filter(pk__in=[t.pk for t in tasks]).update(status=TaskStatus.DONE, done_at=now,
-                                                                     updated_at=now)
-    log_updated(ContactTask, [(t.pk, details[t.case_id][0], t.channel) for t in tasks],
-                before={"status": TaskStatus.DUE.value}, after={"status": TaskStatus.DONE.value})
+    with transaction.atomic():
+        ContactTask.objects.bulk_update(
+            [ContactTask(pk=t.pk, status=TaskStatus.DONE, done_at=now, updated_at=now) for t in tasks],
+            ["status", "done_at", "updated_at"], batch_size=1000,
+        )
+        log_updated(ContactTask, [(t.pk, details[t.case_id][0], t.channel) for t in tasks],
+                    before={"status": TaskStatus.DUE.value}, after={"status": TaskStatus.DONE.value})
 
 
 # ---------------------------------------------------------------- the daily job's step
