@@ -209,6 +209,26 @@ CHEXIAN_PAGE_SIZE = 25
 # file adapter, which appends one JSON line per message to CHEXIAN_MESSAGE_LOG.
 CHEXIAN_NOTIFICATION_ADAPTERS: dict[str, str] = {}
 CHEXIAN_MESSAGE_LOG = Path(env_str("CHEXIAN_MESSAGE_LOG", str(VAR_DIR / "messages.log")))
+if env_str("CHEXIAN_SMS_ACCESS_KEY_ID", ""):
+    CHEXIAN_NOTIFICATION_ADAPTERS["sms"] = "chexian.notifications.adapters.AliyunSmsAdapter"
+if env_str("CHEXIAN_WECOM_WEBHOOK_URL", ""):
+    CHEXIAN_NOTIFICATION_ADAPTERS["wecom"] = "chexian.notifications.adapters.WeComRobotAdapter"
+if env_str("EMAIL_HOST", ""):
+    CHEXIAN_NOTIFICATION_ADAPTERS["email"] = "chexian.notifications.adapters.EmailAdapter"
+CHEXIAN_NOTIFICATION_TIMEOUT = env_int("CHEXIAN_NOTIFICATION_TIMEOUT", 10)
+# Alibaba Cloud SMS (dysmsapi SendSms); the template must have the variables name, plate and date.
+CHEXIAN_SMS_URL = env_str("CHEXIAN_SMS_URL", "https://dysmsapi.aliyuncs.com/")
+CHEXIAN_SMS_ACCESS_KEY_ID = env_str("CHEXIAN_SMS_ACCESS_KEY_ID", "")
+CHEXIAN_SMS_ACCESS_KEY_SECRET = env_str("CHEXIAN_SMS_ACCESS_KEY_SECRET", "")
+CHEXIAN_SMS_SIGN_NAME = env_str("CHEXIAN_SMS_SIGN_NAME", "")
+CHEXIAN_SMS_TEMPLATE_CODE = env_str("CHEXIAN_SMS_TEMPLATE_CODE", "")
+CHEXIAN_WECOM_WEBHOOK_URL = env_str("CHEXIAN_WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_str("EMAIL_USE_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chexian@localhost")
 CHEXIAN_PARTNER_LIMIT = env_int("CHEXIAN_PARTNER_LIMIT", 2)
 CHEXIAN_PARTNER_LIMIT_HIGH = env_int("CHEXIAN_PARTNER_LIMIT_HIGH", 3)
 CHEXIAN_PARTNER_PREMIUM_THRESHOLD = env_int("CHEXIAN_PARTNER_PREMIUM_THRESHOLD", 800_000)

@@ -19,6 +19,8 @@ class Message(AuditedModel, TimeStampedModel):
     channel = models.CharField(_("channel"), max_length=10)
     recipient = models.CharField(_("recipient"), max_length=200)
     body = models.TextField(_("text"))
+    params = models.JSONField(_("template values"), default=dict, blank=True,
+                              help_text=_("The values an SMS template is filled with (name, plate, date)."))
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices,
                               default=MessageStatus.QUEUED)

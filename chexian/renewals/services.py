@@ -281,6 +281,7 @@ def send_sms(tasks) -> None:
             messages.append(Message(
                 store_id=store_id, channel=Channel.SMS, recipient=mobile, customer_id=customer_id,
                 body=SMS_TEXT.format(store=store, name=name, plate=plate or "新车", date=f"{due:%Y-%m-%d}"),
+                params={"name": name, "plate": plate or "新车", "date": f"{due:%Y-%m-%d}"},
                 idempotency_key=f"renewal:{task.case_id}:{task.rule_id}:{task.due_on:%Y-%m-%d}",
             ))
     deliver_many(queue_messages(messages))
