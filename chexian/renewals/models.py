@@ -96,8 +96,13 @@ class RenewalCase(AuditedModel, TimeStampedModel):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("closed by")
     )
+    likelihood = models.DecimalField(_("likelihood to renew"), max_digits=4, decimal_places=3, null=True,
+                                     blank=True)
+    likelihood_reasons = models.JSONField(_("why"), default=dict, blank=True)
 
     objects = RenewalCaseQuerySet.as_manager()
+    # The score is recomputed every day from the store's history: not a change anyone made.
+    audit_exclude = ("created_at", "updated_at", "likelihood", "likelihood_reasons")
     permission_object = "renewal"
 
     class Meta:
@@ -187,3 +192,25 @@ class ContactLog(AuditedModel, TimeStampedModel):
 
     def audit_store_id(self):
         return self.case.store_id
+
+
+class RenewalModel(models.Model):
+    """A fitted likelihood-to-renew model (``renewals.likelihood``): the group's
+    (``store`` empty) or one store's, with its holdout quality."""
+
+    group = models.ForeignKey("org.DealerGroup", models.CASCADE, related_name="+", verbose_name=_("group"))
+    store = models.ForeignKey("org.Store", models.CASCADE, null=True, blank=True, related_name="+",
+                              verbose_name=_("store"))
+    trained_on = models.DateField(_("trained on"))
+    parameters = models.JSONField(_("parameters"), default=dict)
+
+    objects = RestrictedQuerySet.as_manager()
+    permission_object = "renewal"
+
+    class Meta:
+        verbose_name = _("renewal model")
+        verbose_name_plural = _("renewal models")
+        ordering = ["group", "store"]
+
+    def __str__(self):
+        return f"{self.store or self.group} {self.trained_on:%Y-%m-%d}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from chexian.renewals.choices import CaseStatus, Channel, TaskStatus
 from chexian.renewals.models import ContactLog, ContactTask, RenewalCase
@@ -13,13 +13,14 @@ from chexian.renewals.models import ContactLog, ContactTask, RenewalCase
 
 def queue(user, today: dt.date):
     """Today's calls for ``user``: due calls of their open cases, soonest expiry
-    first, then the largest premium at stake."""
+    first, then the likeliest to renew, then the largest premium at stake."""
     return (
         ContactTask.objects.restrict(user, "view")
         .filter(case__assigned_to=user, case__status=CaseStatus.OPEN, channel=Channel.CALL, status=TaskStatus.DUE,
                 due_on__lte=today)
         .select_related("case", "case__vehicle", "case__customer", "case__expiring_policy__insurer")
-        .order_by("case__due_date", "-case__expiring_premium", "due_on", "pk")
+        .order_by("case__due_date", F("case__likelihood").desc(nulls_last=True), "-case__expiring_premium",
+                  "due_on", "pk")
     )
 
 

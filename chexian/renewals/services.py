@@ -304,7 +304,27 @@ def renewal_day(today: dt.date) -> int:
     changed += create_cases(today)
     changed += close_renewed()
     reminders = schedule_reminders(today)
+    refresh_scores(today)
     return changed + reminders["calls"] + reminders["sms"]
+
+
+# Models are refitted when older than this.
+MODEL_MAX_AGE = dt.timedelta(days=7)
+
+
+def refresh_scores(today: dt.date) -> int:
+    """Refit each group's likelihood models when missing or a week old, then score
+    every open case. Returns how many cases were scored."""
+    from chexian.org.models import DealerGroup
+    from chexian.renewals import likelihood
+    from chexian.renewals.models import RenewalModel
+
+    fresh = set(RenewalModel.objects.filter(store__isnull=True, trained_on__gt=today - MODEL_MAX_AGE)
+                .values_list("group_id", flat=True))
+    for group in DealerGroup.objects.exclude(pk__in=fresh):
+        if RenewalCase.objects.filter(store__group=group, status=CaseStatus.OPEN).exists():
+            likelihood.train_models(group, today)
+    return likelihood.score_open_cases(today)
 
 
 # ---------------------------------------------------------------- the specialist's work

@@ -12,11 +12,12 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -31,7 +32,7 @@ from chexian.quotes.models import Quote
 from chexian.renewals import selectors, services
 from chexian.renewals.filtersets import RenewalCaseFilterSet
 from chexian.renewals.forms import ContactForm, LostForm, ReassignForm, ReminderRuleForm
-from chexian.renewals.models import ContactLog, ContactTask, ReminderRule, RenewalCase
+from chexian.renewals.models import ContactLog, ContactTask, ReminderRule, RenewalCase, RenewalModel
 
 HISTORY_SHOWN = 10
 
@@ -49,8 +50,10 @@ class QueueView(ActionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         tasks = list(selectors.queue(self.request.user, today)[:200])
+        language = "zh" if (get_language() or "").startswith("zh") else "en"
         for task in tasks:
             task.mobile = shown_mobile(self.request.user, task.case.customer)
+            task.reasons = (task.case.likelihood_reasons or {}).get(language, [])
         return super().get_context_data(tasks=tasks, today=today, **kwargs)
 
 
@@ -98,10 +101,13 @@ class CaseDetailView(ActionRequiredMixin, TemplateView):
         return super().get_context_data(
             case=case,
             properties=field_rows(case, ["store", "status", "segment", "due_date", "expiring_premium", "assigned_to",
-                                         "expiring_policy", "renewed_policy"]),
+                                         "expiring_policy", "renewed_policy", "likelihood"],
+                                  {"likelihood": "—" if case.likelihood is None else f"{case.likelihood * 100:.0f}%"}),
             outcome=field_rows(case, ["lost_reason", "lost_to_insurer", "lost_to_channel", "outcome_note",
                                       "closed_at", "closed_by"]) if case.status != "open" else None,
             mobile=shown_mobile(user, customer),
+            reasons=(case.likelihood_reasons or {}).get(
+                "zh" if (get_language() or "").startswith("zh") else "en", []),
             policies=Policy.objects.restrict(user, "view").filter(vehicle=vehicle).select_related("insurer")
             .order_by("-start_date", "-pk")[:HISTORY_SHOWN],
             quotes=Quote.objects.restrict(user, "view").filter(vehicle=vehicle).order_by("-created_at")[:5],
@@ -196,10 +202,14 @@ class RuleListView(ActionRequiredMixin, TemplateView):
 
     def get_context_data(self, form=None, **kwargs):
         user = self.request.user
-        stores = stores_where(user, "renewal.configure")
+        configurable = stores_where(user, "renewal.configure")
+        visible = stores_where(user, "renewal.view")
+        models = (RenewalModel.objects.filter(group__in=visible.values("group"))
+                  .filter(Q(store__isnull=True) | Q(store__in=visible)).select_related("store", "group"))
         return super().get_context_data(
+            models=models,
             rules=ReminderRule.objects.restrict(user, "view").select_related("store"),
-            form=form or (ReminderRuleForm(stores=stores) if stores.exists() else None), **kwargs)
+            form=form or (ReminderRuleForm(stores=configurable) if configurable.exists() else None), **kwargs)
 
     def post(self, request, *args, **kwargs):
         stores = stores_where(request.user, "renewal.configure")
