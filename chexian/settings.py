@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "chexian.imports",
     "chexian.notifications",
     "chexian.renewals",
+    "chexian.leads",
     "django_tasks",
     "django_tasks_db",
 ]

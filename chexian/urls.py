@@ -31,6 +31,7 @@ urlpatterns = [
     path("policies/", include("chexian.policies.urls")),
     path("imports/", include("chexian.imports.urls")),
     path("renewals/", include("chexian.renewals.urls")),
+    path("leads/", include("chexian.leads.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

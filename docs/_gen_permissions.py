@@ -76,6 +76,11 @@ ACTIONS = {
     "renewal.configure": ("change the store's reminder rules", "修改门店的续保提醒规则"),
     "renewal.run": ("run the daily job from the web", "在网页上运行每日任务"),
     "message.view": ("see the messages sent to customers", "查看发送给客户的消息"),
+    "lead.add": ("log a lead or a referral", "登记意向客户或联动推荐"),
+    "lead.refer": ("use the referral form (联动)", "使用联动推荐表单"),
+    "lead.board": ("see the linkage leaderboard", "查看联动公示榜"),
+    "lead.view": ("see the store's leads", "查看门店的意向客户"),
+    "lead.work": ("follow up leads", "跟进意向客户"),
     "policy.export": ("export policies as CSV (logged)", "导出保单 CSV（记录日志）"),
 }
 

@@ -76,3 +76,45 @@ def test_a_specialist_logs_a_call_from_the_queue(page: Page, live_server, queue)
     assert ContactLog.objects.get().by == queue
     page.goto(f"{live_server.url}/renewals/")
     expect(page.locator("#queue")).to_contain_text("No calls due today")
+
+
+@pytest.fixture
+def wash_staff(transactional_db):
+    from chexian.org.choices import DepartmentKind
+    from chexian.org.models import Department
+
+    ensure_seed_data()
+    group, region = make_group("E2L")
+    store = make_store(group, region, "L01")
+    department = Department.objects.create(store=store, kind=DepartmentKind.WASH, name="洗车部")
+    user = make_user("e2e-wash", Role.DEPARTMENT, store)
+    user.staff_roles.update(department=department)
+    return user
+
+
+def test_a_department_refers_a_customer_from_a_phone(browser, live_server, wash_staff):
+    from chexian.leads.models import Lead
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",
+                                extra_http_headers={"Accept-Language": "en"}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/login/?next=/leads/referral/")
+    page.locator("#id_username").fill("e2e-wash")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+
+    expect(page.locator("h1")).to_contain_text("Refer a customer")
+    page.locator("#id_name").fill("孙先生")
+    page.locator("#id_mobile").fill("1391234")  # a digit short
+    page.locator("#send-referral").tap()
+    expect(page.locator("#referral-form")).to_contain_text("11")
+    page.locator("#id_mobile").fill("13912345678")
+    page.locator("#id_plate").fill("粤A8K2M6")
+    page.locator("#id_note").fill("保险下月到期，想比比价")
+    page.locator("#send-referral").tap()
+
+    expect(page.locator(".messages")).to_contain_text("the insurance desk will follow up")
+    expect(page.locator("#my-referrals")).to_contain_text("孙先生")
+    lead = Lead.objects.get()
+    assert (lead.referred_by, lead.department.name, lead.plate) == (wash_staff, "洗车部", "粤A8K2M6")
+    phone.close()

@@ -7,6 +7,8 @@ from chexian.org.permissions import can, roles_of
 NAV_ITEMS = [
     (_("Today's calls"), "renewals:queue", "renewal.work"),
     (_("Renewals"), "renewals:case_list", "renewal.view"),
+    (_("Leads"), "leads:lead_list", "lead.view"),
+    (_("Refer a customer"), "leads:referral", "lead.refer"),
     (_("Customers"), "customers:customer_list", "customer.view"),
     (_("Vehicles"), "customers:vehicle_list", "vehicle.view"),
     (_("Quotes"), "quotes:quote_list", "quote.view"),

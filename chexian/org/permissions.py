@@ -24,23 +24,27 @@ DESK = READ_BUSINESS | {"quote.add", "quote.change", "policy.add", "policy.chang
 READ_RENEWALS = {"renewal.view", "message.view"}
 WORK_RENEWALS = READ_RENEWALS | {"renewal.work"}
 RUN_RENEWALS = WORK_RENEWALS | {"renewal.assign", "renewal.configure", "renewal.run"}
+# Leads (SPEC §3.5): everyone in a store refers customers and sees the leaderboard; the desk follows up.
+REFER = {"lead.add", "lead.refer", "lead.board"}
+LEADS = REFER | {"lead.view", "lead.work"}
 
 MATRIX: dict[str, set[str]] = {
-    R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS
+    R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"lead.view", "lead.board"}
     | {"contract.approve", "contract.legal_review", "policy.export"},
-    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"policy.export"},
-    R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS
+    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"policy.export", "lead.view"},
+    R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS | LEADS
     | {"contract.propose", "policy.cancel", "policy.export"},
-    R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS
+    R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS | LEADS
     | {"contract.propose", "policy.cancel", "policy.export"},
-    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK | WORK_RENEWALS,
-    R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | READ_BUSINESS,
-    R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS,
-    R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS,
+    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK | WORK_RENEWALS | LEADS,
+    R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
+    R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
+    R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
     # Sales consultants see the store's customers but contact details and the
     # identity number only of their own customers (owner-scoped, see customers.access).
-    R.SALES: VIEW_ALL | {"customer.add", "vehicle.add", "insurer.view", "quote.view", "quote.add", "policy.view"},
-    R.DEPARTMENT: VIEW_ALL | {"insurer.view"},
+    R.SALES: VIEW_ALL | {"customer.add", "vehicle.add", "insurer.view", "quote.view", "quote.add", "policy.view"}
+    | REFER,
+    R.DEPARTMENT: VIEW_ALL | {"insurer.view"} | REFER,
 }
 
 # Actions that a sales consultant may take on customers they own.

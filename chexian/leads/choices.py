@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LeadSource(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in who asked a price")
+    PHONE = "phone", _("Phone enquiry")
+    REFERRAL = "referral", _("Referral from another department (联动)")
+    ONLINE = "online", _("Online")
+    OTHER = "other", _("Other")
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    FOLLOWING = "following", _("Following up")
+    CONVERTED = "converted", _("Converted: insured here")
+    LOST = "lost", _("Not converted")

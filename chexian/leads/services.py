@@ -1,0 +1,149 @@
+"""Capturing, following up and converting leads; the linkage leaderboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chexian.core.audit import audit_actor, log_updated
+from chexian.core.validators import validate_mobile, validate_plate
+from chexian.leads.choices import LeadSource, LeadStatus
+from chexian.leads.models import Lead, LeadFollowUp
+from chexian.org.models import StaffRole
+from chexian.org.permissions import can
+
+OPEN = (LeadStatus.NEW, LeadStatus.FOLLOWING)
+
+
+def _clean_contact(data: dict) -> dict:
+    errors = {}
+    cleaned = dict(data)
+    try:
+        cleaned["mobile"] = validate_mobile((data.get("mobile") or "").strip())
+    except ValidationError as exc:
+        errors["mobile"] = exc.error_list
+    plate = (data.get("plate") or "").strip().upper()
+    if plate:
+        try:
+            cleaned["plate"] = validate_plate(plate)
+        except ValidationError as exc:
+            errors["plate"] = exc.error_list
+    if not (data.get("name") or "").strip():
+        errors["name"] = [ValidationError(_("Enter the customer's name (a surname is enough)."), code="required")]
+    if errors:
+        raise ValidationError(errors)
+    cleaned["name"] = data["name"].strip()
+    return cleaned
+
+
+@transaction.atomic
+def capture_lead(*, actor, store, data: dict) -> Lead:
+    """A lead from anyone in the store. A referral (source ``referral``, the
+    default for department staff) is credited to the actor and their department."""
+    if not can(actor, "lead.add", store.pk):
+        raise PermissionDenied(_("Your role may not log leads in this store."))
+    data = _clean_contact(data)
+    source = data.get("source") or LeadSource.REFERRAL
+    if source not in LeadSource.values:
+        raise ValidationError({"source": [_("Unknown source.")]})
+    lead = Lead(store=store, name=data["name"], mobile=data["mobile"], plate=data.get("plate", ""),
+                source=source, note=(data.get("note") or "")[:300], created_by=actor,
+                next_follow_up=data.get("next_follow_up"))
+    if source == LeadSource.REFERRAL:
+        role = (StaffRole.objects.filter(user=actor, store=store, department__isnull=False)
+                .select_related("department").first())
+        lead.referred_by = actor
+        lead.department = role.department if role else None
+    else:
+        lead.assigned_to = actor if can(actor, "lead.work", store.pk) else None
+    from chexian.customers.models import Vehicle
+
+    if lead.plate:
+        lead.vehicle = Vehicle.objects.filter(store=store, plate=lead.plate).first()
+    lead.full_clean()
+    with audit_actor(actor):
+        lead.save()
+    return lead
+
+
+@transaction.atomic
+def follow_up(*, actor, lead: Lead, note: str, next_follow_up: dt.date | None = None,
+              give_up: bool = False) -> LeadFollowUp:
+    """The desk records a follow-up; ``give_up`` closes the lead as not converted."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if not can(actor, "lead.work", lead.store_id):
+        raise PermissionDenied(_("Your role may not follow up leads in this store."))
+    if lead.status not in OPEN:
+        raise ValidationError(_("This lead is closed (%(status)s).") % {"status": lead.get_status_display()})
+    if not note.strip():
+        raise ValidationError({"note": [_("Say what was agreed.")]})
+    if next_follow_up and next_follow_up < timezone.localdate():
+        raise ValidationError({"next_follow_up": [_("The next follow-up cannot be in the past.")]})
+    with audit_actor(actor):
+        record = LeadFollowUp.objects.create(lead=lead, note=note.strip()[:300], next_follow_up=next_follow_up,
+                                             by=actor)
+        lead.status = LeadStatus.LOST if give_up else LeadStatus.FOLLOWING
+        lead.next_follow_up = None if give_up else next_follow_up
+        lead.assigned_to = lead.assigned_to or actor
+        lead.save()
+    return record
+
+
+def convert_by_policies(vehicle_ids) -> int:
+    """Open leads of a store whose plate or mobile matches a vehicle that was just
+    insured there (its plate, or its owner's mobile) become converted, credited to
+    whoever referred them. Called inside the transaction that saved the policies."""
+    from chexian.policies.models import Policy
+
+    rows = list(
+        Policy.objects.filter(vehicle_id__in=list(vehicle_ids)).exclude(status="cancelled")
+        .order_by("vehicle_id", "-created_at", "-pk")
+        .values_list("pk", "store_id", "vehicle_id", "vehicle__plate", "policyholder__mobile")
+    )
+    latest: dict[int, tuple] = {}
+    for pk, store_id, vehicle_id, plate, mobile in rows:
+        latest.setdefault(vehicle_id, (pk, store_id, plate, mobile))
+    if not latest:
+        return 0
+    match = Q()
+    for _pk, store_id, plate, mobile in latest.values():
+        if plate:
+            match |= Q(store_id=store_id, plate=plate)
+        if mobile:
+            match |= Q(store_id=store_id, mobile=mobile)
+    leads = list(Lead.objects.filter(match, status__in=OPEN).values_list("pk", "store_id", "plate", "mobile"))
+    if not leads:
+        return 0
+    by_plate = {(s, p): (pk, v) for v, (pk, s, p, _m) in latest.items() if p}
+    by_mobile = {(s, m): (pk, v) for v, (pk, s, _p, m) in latest.items() if m}
+    now = timezone.now()
+    updates = []
+    for lead_pk, store_id, plate, mobile in leads:
+        found = by_plate.get((store_id, plate)) or by_mobile.get((store_id, mobile))
+        if found:
+            updates.append(Lead(pk=lead_pk, status=LeadStatus.CONVERTED, converted_policy_id=found[0],
+                                vehicle_id=found[1], converted_at=now, next_follow_up=None, updated_at=now))
+    Lead.objects.bulk_update(updates, ["status", "converted_policy", "vehicle", "converted_at", "next_follow_up",
+                                       "updated_at"])
+    stores = {lead[0]: lead[1] for lead in leads}
+    log_updated(Lead, [(u.pk, stores[u.pk], "") for u in updates], before={"status": "open"},
+                after={"status": LeadStatus.CONVERTED.value})
+    return len(updates)
+
+
+def leaderboard(user, since: dt.date, until: dt.date):
+    """联动公示: referrals logged and converted per department and per person, in the period."""
+    referrals = Lead.objects.restrict(user, "board").filter(
+        source=LeadSource.REFERRAL, created_at__date__gte=since, created_at__date__lte=until)
+    counts = {"referred": Count("pk"), "converted": Count("pk", filter=Q(status=LeadStatus.CONVERTED))}
+    departments = list(referrals.values("store__name", "department__name").annotate(**counts)
+                       .order_by("-converted", "-referred", "department__name"))
+    people = list(referrals.values("store__name", "referred_by__username", "referred_by__first_name",
+                                   "referred_by__last_name", "department__name").annotate(**counts)
+                  .order_by("-converted", "-referred", "referred_by__username")[:50])
+    return {"departments": departments, "people": people}

@@ -1,0 +1,196 @@
+"""Pages of leads: the referral form for any department on a phone, the desk's
+list and follow-up, and the linkage leaderboard (公示), also full-screen for the
+store's TV. Scoped as everywhere: ``restrict``, ``get_or_404``, services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms as django_forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from chexian.core.views import ActionRequiredMixin, ObjectListView, field_rows
+from chexian.customers.forms import stores_where
+from chexian.leads import services
+from chexian.leads.choices import LeadSource, LeadStatus
+from chexian.leads.forms import FollowUpForm, LeadForm, ReferralForm
+from chexian.leads.models import Lead
+from chexian.org.permissions import can
+
+
+def _apply_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class StoreChoiceMixin:
+    """The store a lead is logged in: the user's only one, or chosen."""
+
+    def stores(self):
+        return stores_where(self.request.user, "lead.add")
+
+    def chosen_store(self):
+        stores = self.stores()
+        pk = self.request.POST.get("store") or self.request.GET.get("store")
+        if pk:
+            return stores.filter(pk=pk).first()
+        return stores.first() if stores.count() == 1 else None
+
+
+class ReferralView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
+    """联动: a department logs a customer for the insurance desk."""
+
+    required_action = "lead.add"
+    template_name = "leads/referral.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        mine = Lead.objects.filter(referred_by=self.request.user).order_by("-created_at")[:10]
+        return super().get_context_data(form=form or ReferralForm(), stores=self.stores(), mine=mine, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = ReferralForm(request.POST)
+        store = self.chosen_store()
+        if form.is_valid():
+            if store is None:
+                form.add_error(None, _("Choose the store."))
+            else:
+                try:
+                    services.capture_lead(actor=request.user, store=store,
+                                          data={**form.cleaned_data, "source": LeadSource.REFERRAL})
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                else:
+                    messages.success(request, _("Thank you: the insurance desk will follow up."))
+                    return redirect("leads:referral")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LeadFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=gettext_lazy("Search"),
+                                  widget=django_forms.TextInput(attrs={"type": "search"}))
+    status = django_filters.ChoiceFilter(choices=LeadStatus.choices, label=gettext_lazy("Status"))
+    source = django_filters.ChoiceFilter(choices=LeadSource.choices, label=gettext_lazy("Source"))
+
+    class Meta:
+        model = Lead
+        fields = ["q", "status", "source"]
+
+    def search(self, queryset, name, value):
+        from django.db.models import Q
+
+        value = value.strip()
+        return queryset.filter(Q(name__startswith=value) | Q(plate__icontains=value.upper()) | Q(mobile=value)) \
+            if value else queryset
+
+
+class LeadListView(ObjectListView):
+    required_action = "lead.view"
+    filterset_class = LeadFilterSet
+    template_name = "leads/lead_list.html"
+    title = gettext_lazy("Intention customers and referrals")
+    add_action = "lead.work"
+    add_url_name = "leads:lead_create"
+
+    def get_queryset(self):
+        return (Lead.objects.restrict(self.request.user, "view")
+                .select_related("store", "department", "referred_by", "assigned_to").order_by("-created_at", "-pk"))
+
+
+class LeadCreateView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
+    required_action = "lead.work"
+    template_name = "leads/lead_form.html"
+
+    def stores(self):
+        return stores_where(self.request.user, "lead.work")
+
+    def get_context_data(self, form=None, **kwargs):
+        return super().get_context_data(form=form or LeadForm(), stores=self.stores(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = LeadForm(request.POST)
+        store = self.chosen_store()
+        if form.is_valid():
+            if store is None:
+                form.add_error(None, _("Choose the store."))
+            else:
+                try:
+                    lead = services.capture_lead(actor=request.user, store=store, data=form.cleaned_data)
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                else:
+                    return redirect("leads:lead_detail", pk=lead.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LeadDetailView(ActionRequiredMixin, TemplateView):
+    required_action = "lead.view"
+    template_name = "leads/lead_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.lead = (Lead.objects.restrict(request.user, "view")
+                         .select_related("store", "department", "referred_by", "assigned_to", "vehicle",
+                                         "converted_policy__insurer", "created_by")
+                         .get_or_404(pk=kwargs["pk"]))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, form=None, **kwargs):
+        lead = self.lead
+        may_work = lead.status in services.OPEN and can(self.request.user, "lead.work", lead.store_id)
+        return super().get_context_data(
+            lead=lead,
+            properties=field_rows(lead, ["store", "status", "source", "name", "mobile", "plate", "vehicle", "note",
+                                         "department", "referred_by", "created_by", "assigned_to", "next_follow_up",
+                                         "converted_policy", "converted_at"]),
+            follow_ups=lead.follow_ups.select_related("by"),
+            form=form or FollowUpForm(), may_work=may_work,
+            may_quote=lead.vehicle_id and can(self.request.user, "quote.add", lead.store_id), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not can(request.user, "lead.work", self.lead.store_id):
+            raise PermissionDenied
+        form = FollowUpForm(request.POST)
+        if form.is_valid():
+            try:
+                services.follow_up(actor=request.user, lead=self.lead, **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Follow-up recorded."))
+                return redirect("leads:lead_detail", pk=self.lead.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LeaderboardView(ActionRequiredMixin, TemplateView):
+    """联动公示: this month's referrals and conversions per department and person."""
+
+    required_action = "lead.board"
+    template_name = "leads/leaderboard.html"
+    refresh_seconds = None
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        try:
+            since = dt.date.fromisoformat(self.request.GET.get("month", "") + "-01")
+        except ValueError:
+            since = today.replace(day=1)
+        until = (since.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        return super().get_context_data(board=services.leaderboard(self.request.user, since, until), since=since,
+                                         refresh_seconds=self.refresh_seconds, now=timezone.localtime(), **kwargs)
+
+
+class LeaderboardTVView(LeaderboardView):
+    """The same board full-screen for the store's TV; it reloads itself every minute."""
+
+    template_name = "leads/leaderboard_tv.html"
+    refresh_seconds = 60
