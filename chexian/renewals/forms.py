@@ -40,3 +40,15 @@ class ReminderRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if stores is not None:
             self.fields["store"].queryset = stores
+
+
+class TargetForm(forms.Form):
+    specialist = forms.ModelChoiceField(label=_("Specialist"), queryset=get_user_model().objects.none())
+    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"],
+                            widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    target = forms.IntegerField(label=_("Renewals targeted"), min_value=0)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if users is not None:
+            self.fields["specialist"].queryset = users

@@ -214,3 +214,27 @@ class RenewalModel(models.Model):
 
     def __str__(self):
         return f"{self.store or self.group} {self.trained_on:%Y-%m-%d}"
+
+
+class RenewalTarget(AuditedModel, TimeStampedModel):
+    """A specialist's renewal target for a month (cases renewed here), set by the supervisor."""
+
+    store = models.ForeignKey("org.Store", models.CASCADE, related_name="renewal_targets", verbose_name=_("store"))
+    specialist = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="renewal_targets",
+                                   verbose_name=_("specialist"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    target = models.PositiveIntegerField(_("renewals targeted"))
+
+    objects = RestrictedQuerySet.as_manager()
+    permission_object = "renewal"
+
+    class Meta:
+        verbose_name = _("renewal target")
+        verbose_name_plural = _("renewal targets")
+        ordering = ["-month", "store", "specialist"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "specialist", "month"], name="%(app_label)s_%(class)s_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.specialist} {self.month:%Y-%m} {self.target}"

@@ -61,3 +61,22 @@ def lost_summary(user, month_start: dt.date):
     totals = closed.aggregate(renewed=Count("pk", filter=Q(status=CaseStatus.RENEWED)),
                               lost=Count("pk", filter=Q(status=CaseStatus.LOST)))
     return {"by_reason": by_reason, "by_competitor": by_competitor, "totals": totals, "month_end": month_end}
+
+
+def attainment(user, month_start: dt.date):
+    """Each specialist's target for the month against the cases they renewed in it."""
+    from chexian.renewals.models import RenewalTarget
+
+    month_end = (month_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    renewed = dict(
+        RenewalCase.objects.restrict(user, "view")
+        .filter(status=CaseStatus.RENEWED, closed_at__date__gte=month_start, closed_at__date__lt=month_end)
+        .values_list("assigned_to").annotate(n=Count("pk")).order_by()
+    )
+    rows = []
+    for target in (RenewalTarget.objects.restrict(user, "view").filter(month=month_start)
+                   .select_related("store", "specialist").order_by("store__name", "specialist__username")):
+        done = renewed.get(target.specialist_id, 0)
+        rows.append({"target": target, "renewed": done,
+                     "share": round(done * 100 / target.target) if target.target else None})
+    return rows

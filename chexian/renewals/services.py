@@ -408,3 +408,23 @@ def reassign(*, actor, cases, to) -> int:
                 case.assigned_to = to
                 case.save(update_fields=["assigned_to", "updated_at"])
     return len(cases)
+
+
+# ---------------------------------------------------------------- targets
+@transaction.atomic
+def set_target(*, actor, store, specialist, month: dt.date, target: int):
+    """The supervisor sets (or changes) a specialist's renewal target for a month."""
+    from chexian.renewals.models import RenewalTarget
+
+    if not can(actor, "renewal.assign", store.pk):
+        raise PermissionDenied(_("Your role may not set renewal targets in this store."))
+    if not (StaffRole.objects.filter(user=specialist, store=store).exists() and can(specialist, "renewal.work",
+                                                                                     store.pk)):
+        raise ValidationError({"specialist": [_("%(user)s does not work renewals in this store.")
+                                              % {"user": specialist.get_username()}]})
+    if target is None or target < 0:
+        raise ValidationError({"target": [_("A target is a number of renewals, zero or more.")]})
+    with audit_actor(actor):
+        record, _created = RenewalTarget.objects.update_or_create(
+            store=store, specialist=specialist, month=month.replace(day=1), defaults={"target": target})
+    return record

@@ -31,7 +31,7 @@ from chexian.policies.models import Policy
 from chexian.quotes.models import Quote
 from chexian.renewals import selectors, services
 from chexian.renewals.filtersets import RenewalCaseFilterSet
-from chexian.renewals.forms import ContactForm, LostForm, ReassignForm, ReminderRuleForm
+from chexian.renewals.forms import ContactForm, LostForm, ReassignForm, ReminderRuleForm, TargetForm
 from chexian.renewals.models import ContactLog, ContactTask, ReminderRule, RenewalCase, RenewalModel
 
 HISTORY_SHOWN = 10
@@ -173,15 +173,37 @@ class ReassignView(ActionRequiredMixin, View):
 
 
 class BoardView(ActionRequiredMixin, TemplateView):
-    """The supervisor's view of every specialist's load and progress."""
+    """The supervisor's view of every specialist's load and progress, and the
+    month's targets against the renewals achieved."""
 
     required_action = "renewal.assign"
     template_name = "renewals/board.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, target_form=None, **kwargs):
         today = timezone.localdate()
-        return super().get_context_data(rows=selectors.board(self.request.user, today), today=today,
-                                         may_run=can(self.request.user, "renewal.run"), **kwargs)
+        month = today.replace(day=1)
+        users = assignable(stores_where(self.request.user, "renewal.assign"))
+        return super().get_context_data(
+            rows=selectors.board(self.request.user, today), today=today, month=month,
+            targets=selectors.attainment(self.request.user, month),
+            target_form=target_form or TargetForm(users=users, initial={"month": month}),
+            may_run=can(self.request.user, "renewal.run"), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        stores = stores_where(request.user, "renewal.assign")
+        form = TargetForm(request.POST, users=assignable(stores))
+        if form.is_valid():
+            specialist = form.cleaned_data["specialist"]
+            store = stores.filter(staff_roles__user=specialist).first()
+            try:
+                services.set_target(actor=request.user, store=store, specialist=specialist,
+                                    month=form.cleaned_data["month"], target=form.cleaned_data["target"])
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Target saved."))
+                return redirect("renewals:board")
+        return self.render_to_response(self.get_context_data(target_form=form), status=400)
 
 
 class RunDailyView(ActionRequiredMixin, View):

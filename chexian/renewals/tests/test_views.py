@@ -102,3 +102,22 @@ def test_the_supervisor_runs_the_daily_job_and_adds_a_rule(client, cast, case):
     assert response.status_code == 302 and ReminderRule.objects.filter(store=cast.store_a).count() == 3
     client.force_login(cast.a_issuer)
     assert client.post(reverse("renewals:run_daily")).status_code == 403
+
+
+def test_the_supervisor_sets_a_target_and_sees_its_attainment(client, cast, case):
+    from chexian.policies.tests.factories import make_policy as issue
+
+    month = timezone.localdate().replace(day=1)
+    client.force_login(cast.a_supervisor)
+    response = client.post(reverse("renewals:board"), {"specialist": cast.b_issuer.pk, "month": f"{month:%Y-%m}",
+                                                       "target": "10"})
+    assert response.status_code == 400  # another store's specialist is not a choice
+    response = client.post(reverse("renewals:board"), {"specialist": cast.a_issuer.pk, "month": f"{month:%Y-%m}",
+                                                       "target": "-1"})
+    assert response.status_code == 400
+    response = client.post(reverse("renewals:board"), {"specialist": cast.a_issuer.pk, "month": f"{month:%Y-%m}",
+                                                       "target": "4"})
+    assert response.status_code == 302
+    issue(cast.a_issuer, case.vehicle, start=case.due_date + dt.timedelta(days=1))  # the case is renewed
+    (row,) = client.get(reverse("renewals:board")).context["targets"]
+    assert (row["target"].target, row["renewed"], row["share"]) == (4, 1, 25)
