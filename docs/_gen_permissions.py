@@ -80,7 +80,8 @@ ACTIONS = {
     "lead.refer": ("use the referral form (联动)", "使用联动推荐表单"),
     "lead.board": ("see the linkage leaderboard", "查看联动公示榜"),
     "lead.view": ("see the store's leads", "查看门店的意向客户"),
-    "lead.work": ("follow up leads", "跟进意向客户"),
+    "lead.work": ("follow up leads, record customer visits (回访)", "跟进意向客户、登记回访"),
+    "repair.work": ("record the outcome of a repair opportunity", "登记留修机会的结果"),
     "policy.export": ("export policies as CSV (logged)", "导出保单 CSV（记录日志）"),
 }
 

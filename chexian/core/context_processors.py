@@ -9,6 +9,8 @@ NAV_ITEMS = [
     (_("Renewals"), "renewals:case_list", "renewal.view"),
     (_("Leads"), "leads:lead_list", "lead.view"),
     (_("Refer a customer"), "leads:referral", "lead.refer"),
+    (_("Repair opportunities"), "leads:repairs", "lead.add"),
+    (_("Customer visits"), "leads:visits", "lead.work"),
     (_("Customers"), "customers:customer_list", "customer.view"),
     (_("Vehicles"), "customers:vehicle_list", "vehicle.view"),
     (_("Quotes"), "quotes:quote_list", "quote.view"),

@@ -15,3 +15,16 @@ class LeadStatus(models.TextChoices):
     FOLLOWING = "following", _("Following up")
     CONVERTED = "converted", _("Converted: insured here")
     LOST = "lost", _("Not converted")
+
+
+class VisitKind(models.TextChoices):
+    FIRST_INSURANCE = "first_insurance", _("After first insurance (首保回访)")
+    RENEWAL = "renewal", _("After renewal (续保回访)")
+    CLAIM = "claim", _("After a claim (理赔回访)")
+
+
+class RepairStatus(models.TextChoices):
+    NOTICED = "noticed", _("Noticed, not yet offered")
+    OFFERED = "offered", _("Offered to the customer")
+    CONVERTED = "converted", _("Repair order opened")
+    DECLINED = "declined", _("Declined")

@@ -147,3 +147,118 @@ def leaderboard(user, since: dt.date, until: dt.date):
                                    "referred_by__last_name", "department__name").annotate(**counts)
                   .order_by("-converted", "-referred", "referred_by__username")[:50])
     return {"departments": departments, "people": people}
+
+
+# ---------------------------------------------------------------- customer visits (回访)
+VISIT_AFTER_DAYS = 3  # a visit is due from this many days after the policy was issued …
+VISIT_WINDOW_DAYS = 30  # … for this many days
+
+
+def visits_due(user, today: dt.date):
+    """Policies issued 3–30 days ago, first insurance (new car) or renewal, whose
+    customer has not had that visit yet — the desk's 回访 list."""
+    from django.db.models import Exists, OuterRef
+
+    from chexian.leads.models import CustomerVisit
+    from chexian.policies.choices import BusinessType, PolicyLine
+    from chexian.policies.models import Policy
+
+    done = CustomerVisit.objects.filter(policy=OuterRef("pk"))
+    return (
+        Policy.objects.restrict(user, "view")
+        .filter(line__in=[PolicyLine.CTPL, PolicyLine.COMMERCIAL],
+                business_type__in=[BusinessType.NEW_CAR, BusinessType.RENEWAL],
+                issued_on__lte=today - dt.timedelta(days=VISIT_AFTER_DAYS),
+                issued_on__gte=today - dt.timedelta(days=VISIT_WINDOW_DAYS))
+        .exclude(status="cancelled")
+        .filter(~Exists(done))
+        .select_related("vehicle", "policyholder", "insurer")
+        .order_by("issued_on", "pk")
+    )
+
+
+def visit_kind_for(policy) -> str:
+    from chexian.leads.choices import VisitKind
+    from chexian.policies.choices import BusinessType
+
+    return VisitKind.FIRST_INSURANCE if policy.business_type == BusinessType.NEW_CAR else VisitKind.RENEWAL
+
+
+@transaction.atomic
+def record_visit(*, actor, policy, satisfaction: int, comments: str = ""):
+    from chexian.leads.models import CustomerVisit
+
+    if not can(actor, "lead.work", policy.store_id):
+        raise PermissionDenied(_("Your role may not record customer visits in this store."))
+    visit = CustomerVisit(store_id=policy.store_id, customer_id=policy.policyholder_id, policy=policy,
+                          kind=visit_kind_for(policy), satisfaction=satisfaction, comments=comments[:300], by=actor)
+    visit.full_clean()
+    with audit_actor(actor):
+        visit.save()
+    return visit
+
+
+# ---------------------------------------------------------------- repair opportunities (留修机会)
+@transaction.atomic
+def note_repair(*, actor, store, plate: str, damage: str, estimate=None):
+    """Anyone in the store notes damage seen on a visiting car."""
+    from chexian.customers.models import Vehicle
+    from chexian.leads.models import RepairOpportunity
+
+    if not can(actor, "lead.add", store.pk):
+        raise PermissionDenied(_("Your role may not log repair opportunities in this store."))
+    errors = {}
+    try:
+        plate = validate_plate((plate or "").strip().upper())
+    except ValidationError as exc:
+        errors["plate"] = exc.error_list
+    if not (damage or "").strip():
+        errors["damage"] = [_("Describe the damage.")]
+    if estimate is not None and estimate < 0:
+        errors["estimate"] = [_("The amount cannot be negative.")]
+    if errors:
+        raise ValidationError(errors)
+    role = StaffRole.objects.filter(user=actor, store=store, department__isnull=False).first()
+    opportunity = RepairOpportunity(
+        store=store, plate=plate, damage=damage.strip()[:300], estimate=estimate, noticed_by=actor,
+        department_id=role.department_id if role else None,
+        vehicle=Vehicle.objects.filter(store=store, plate=plate).first(),
+    )
+    opportunity.full_clean()
+    with audit_actor(actor):
+        opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def update_repair(*, actor, opportunity, status: str, repair_order: str = "", note: str = ""):
+    """After-sales records the outcome: offered, converted (with the repair order number) or declined."""
+    from chexian.leads.choices import RepairStatus
+    from chexian.leads.models import RepairOpportunity
+
+    opportunity = RepairOpportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if not can(actor, "repair.work", opportunity.store_id):
+        raise PermissionDenied(_("Your role may not work repair opportunities in this store."))
+    if status not in RepairStatus.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    if status == RepairStatus.CONVERTED and not repair_order.strip():
+        raise ValidationError({"repair_order": [_("A converted opportunity needs its repair order number.")]})
+    opportunity.status, opportunity.repair_order = status, repair_order.strip()[:40]
+    opportunity.outcome_note = note[:300]
+    opportunity.full_clean()
+    with audit_actor(actor):
+        opportunity.save()
+    return opportunity
+
+
+def repair_retention(user, since: dt.date, until: dt.date) -> dict:
+    """Opportunities noticed in the period and how many became repair orders."""
+    from chexian.leads.choices import RepairStatus
+    from chexian.leads.models import RepairOpportunity
+
+    rows = RepairOpportunity.objects.restrict(user, "view").filter(created_at__date__gte=since,
+                                                                    created_at__date__lte=until)
+    totals = rows.aggregate(noticed=Count("pk"), converted=Count("pk", filter=Q(status=RepairStatus.CONVERTED)),
+                            declined=Count("pk", filter=Q(status=RepairStatus.DECLINED)))
+    totals["rate"] = round(totals["converted"] * 100 / totals["noticed"]) if totals["noticed"] else None
+    return totals

@@ -11,4 +11,6 @@ urlpatterns = [
     path("referral/", views.ReferralView.as_view(), name="referral"),
     path("board/", views.LeaderboardView.as_view(), name="leaderboard"),
     path("board/tv/", views.LeaderboardTVView.as_view(), name="leaderboard_tv"),
+    path("visits/", views.VisitListView.as_view(), name="visits"),
+    path("repairs/", views.RepairListView.as_view(), name="repairs"),
 ]

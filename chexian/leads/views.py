@@ -194,3 +194,91 @@ class LeaderboardTVView(LeaderboardView):
 
     template_name = "leads/leaderboard_tv.html"
     refresh_seconds = 60
+
+
+# ---------------------------------------------------------------- customer visits (回访)
+class VisitListView(ActionRequiredMixin, TemplateView):
+    """回访: the policies whose customer is due a visit, and the visits recorded."""
+
+    required_action = "lead.work"
+    template_name = "leads/visits.html"
+
+    def get_context_data(self, **kwargs):
+        from chexian.leads.forms import VisitForm
+        from chexian.leads.models import CustomerVisit
+
+        today = timezone.localdate()
+        return super().get_context_data(
+            due=services.visits_due(self.request.user, today)[:100],
+            recent=CustomerVisit.objects.restrict(self.request.user, "view")
+            .select_related("customer", "policy", "by")[:30],
+            form=VisitForm(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        from chexian.leads.forms import VisitForm
+        from chexian.policies.models import Policy
+
+        policy = Policy.objects.restrict(request.user, "view").get_or_404(pk=request.POST.get("policy"))
+        form = VisitForm(request.POST)
+        if form.is_valid():
+            try:
+                services.record_visit(actor=request.user, policy=policy, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            else:
+                messages.success(request, _("Visit recorded."))
+        else:
+            messages.error(request, _("Choose the customer's satisfaction, 1 to 5."))
+        return redirect("leads:visits")
+
+
+# ---------------------------------------------------------------- repair opportunities (留修机会)
+class RepairListView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
+    """Note damage on a visiting car (anyone, from a phone); after-sales records the outcome."""
+
+    required_action = "lead.add"
+    template_name = "leads/repairs.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        from chexian.leads.forms import RepairNoteForm, RepairOutcomeForm
+        from chexian.leads.models import RepairOpportunity
+
+        user = self.request.user
+        today = timezone.localdate()
+        visible = RepairOpportunity.objects.restrict(user, "view") if can(user, "lead.view") else \
+            RepairOpportunity.objects.filter(noticed_by=user)
+        return super().get_context_data(
+            form=form or RepairNoteForm(), stores=self.stores(),
+            opportunities=visible.select_related("store", "noticed_by", "department")[:100],
+            may_work=can(user, "repair.work"), outcome_form=RepairOutcomeForm(),
+            retention=services.repair_retention(user, today.replace(day=1), today), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        from chexian.leads.forms import RepairNoteForm, RepairOutcomeForm
+        from chexian.leads.models import RepairOpportunity
+
+        if pk := request.POST.get("opportunity"):
+            opportunity = RepairOpportunity.objects.restrict(request.user, "view").get_or_404(pk=pk)
+            form = RepairOutcomeForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.update_repair(actor=request.user, opportunity=opportunity, **form.cleaned_data)
+                except ValidationError as exc:
+                    messages.error(request, "; ".join(exc.messages))
+                else:
+                    messages.success(request, _("Outcome recorded."))
+            return redirect("leads:repairs")
+        form = RepairNoteForm(request.POST)
+        store = self.chosen_store()
+        if form.is_valid():
+            if store is None:
+                form.add_error(None, _("Choose the store."))
+            else:
+                try:
+                    services.note_repair(actor=request.user, store=store, **form.cleaned_data)
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                else:
+                    messages.success(request, _("Thank you: after-sales will offer the repair."))
+                    return redirect("leads:repairs")
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -26,7 +26,7 @@ WORK_RENEWALS = READ_RENEWALS | {"renewal.work"}
 RUN_RENEWALS = WORK_RENEWALS | {"renewal.assign", "renewal.configure", "renewal.run"}
 # Leads (SPEC §3.5): everyone in a store refers customers and sees the leaderboard; the desk follows up.
 REFER = {"lead.add", "lead.refer", "lead.board"}
-LEADS = REFER | {"lead.view", "lead.work"}
+LEADS = REFER | {"lead.view", "lead.work", "repair.work"}
 
 MATRIX: dict[str, set[str]] = {
     R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"lead.view", "lead.board"}
@@ -39,7 +39,8 @@ MATRIX: dict[str, set[str]] = {
     R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK | WORK_RENEWALS | LEADS,
     R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
     R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
-    R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
+    R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER
+    | {"lead.view", "repair.work"},
     # Sales consultants see the store's customers but contact details and the
     # identity number only of their own customers (owner-scoped, see customers.access).
     R.SALES: VIEW_ALL | {"customer.add", "vehicle.add", "insurer.view", "quote.view", "quote.add", "policy.view"}
