@@ -23,7 +23,8 @@ def test_a_renewal_issued_a_week_ago_is_due_a_visit_once(client, cast):
     active_contract(cast, cast.store_a, valid_from=today - dt.timedelta(days=800),
                     valid_until=today + dt.timedelta(days=400))
     car = make_vehicle(cast.a_issuer, cast.store_a, engine_no="E1")
-    last = make_policy(cast.a_issuer, car, start=today - dt.timedelta(days=372), issued_on=today - dt.timedelta(days=380))
+    last = make_policy(cast.a_issuer, car, start=today - dt.timedelta(days=372),
+                       issued_on=today - dt.timedelta(days=380))
     renewal = make_policy(cast.a_issuer, car, start=last.end_date + dt.timedelta(days=1),
                           issued_on=today - dt.timedelta(days=7))
     assert list(services.visits_due(cast.a_issuer, today)) == [renewal]
