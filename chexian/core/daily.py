@@ -25,6 +25,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("policies_expired", "chexian.policies.services.expire_policies"),
     ("quotes_expired", "chexian.quotes.services.expire_quotes"),
     ("renewals", "chexian.renewals.services.renewal_day"),
+    ("leaderboards_posted", "chexian.leads.services.post_leaderboards"),
     ("messages_retried", "chexian.notifications.services.retry_due_today"),
 )
 

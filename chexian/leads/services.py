@@ -262,3 +262,37 @@ def repair_retention(user, since: dt.date, until: dt.date) -> dict:
                             declined=Count("pk", filter=Q(status=RepairStatus.DECLINED)))
     totals["rate"] = round(totals["converted"] * 100 / totals["noticed"]) if totals["noticed"] else None
     return totals
+
+
+# ---------------------------------------------------------------- the morning post to the staff group
+def post_leaderboards(today: dt.date) -> int:
+    """Post the month's linkage leaderboard to each store's WeCom staff group (the
+    daily job's step). One message per store and day (its idempotency key), so a
+    second run posts nothing. Returns how many posts were queued."""
+    from chexian.notifications.models import Message
+    from chexian.notifications.services import deliver_many, queue_messages
+    from chexian.org.models import Store
+
+    since = today.replace(day=1)
+    stores = list(Store.objects.filter(is_active=True).exclude(wecom_robot_key=""))
+    if not stores:
+        return 0
+    referrals = Lead.objects.filter(store__in=stores, source=LeadSource.REFERRAL, created_at__date__gte=since,
+                                    created_at__date__lte=today)
+    counts = {"referred": Count("pk"), "converted": Count("pk", filter=Q(status=LeadStatus.CONVERTED))}
+    rows: dict[int, list] = {}
+    for row in (referrals.values("store_id", "department__name").annotate(**counts)
+                .order_by("store_id", "-converted", "-referred")):
+        rows.setdefault(row["store_id"], []).append(row)
+    messages = []
+    for store in stores:
+        lines = [f"【{store.name}】{today:%m月%d日} 本月联动公示"]
+        for rank, row in enumerate(rows.get(store.pk, [])[:10], 1):
+            lines.append(f"{rank}. {row['department__name'] or '其他'}：推荐 {row['referred']}，成交 {row['converted']}")
+        if len(lines) == 1:
+            lines.append("本月暂无联动推荐。")
+        messages.append(Message(store=store, channel="wecom", recipient=store.wecom_robot_key, body="\n".join(lines),
+                                idempotency_key=f"leaderboard:{store.pk}:{today:%Y-%m-%d}"))
+    created = queue_messages(messages)
+    deliver_many(created)
+    return len(created)

@@ -62,6 +62,10 @@ class Store(AuditedModel, TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("A policy ending within this many days gets its renewal case."),
     )
+    wecom_robot_key = models.CharField(
+        _("WeCom group robot key"), max_length=100, blank=True,
+        help_text=_("The staff group's robot: the linkage leaderboard is posted there every morning."),
+    )
     # Counter for 一车一档 archive numbers; locked with select_for_update when used.
     next_archive_seq = models.PositiveIntegerField(_("next archive sequence"), default=1, editable=False)
 

@@ -92,3 +92,22 @@ def test_pages_are_scoped_and_the_tv_board_refreshes_itself(client, cast, wash):
     client.force_login(cast.a_issuer)
     page = client.post(reverse("leads:lead_detail", args=[lead.pk]), {"note": "约周六来店"})
     assert page.status_code == 302 and lead.follow_ups.count() == 1
+
+
+def test_the_leaderboard_is_posted_to_the_staff_group_once_a_day(cast, wash, settings, tmp_path):
+    import json
+
+    from chexian.notifications.models import Message
+
+    settings.CHEXIAN_MESSAGE_LOG = tmp_path / "messages.log"
+    refer(cast)
+    today = timezone.localdate()
+    assert services.post_leaderboards(today) == 0  # no store has a robot
+    cast.store_a.wecom_robot_key = "robot-a"
+    cast.store_a.save()
+    assert services.post_leaderboards(today) == 1
+    assert services.post_leaderboards(today) == 0  # once a day
+    message = Message.objects.get()
+    assert (message.channel, message.recipient, message.status) == ("wecom", "robot-a", "sent")
+    assert "洗车部：推荐 1，成交 0" in message.body
+    assert json.loads((tmp_path / "messages.log").read_text(encoding="utf-8"))["to"] == "robot-a"
