@@ -288,7 +288,8 @@ def post_leaderboards(today: dt.date) -> int:
     for store in stores:
         lines = [f"【{store.name}】{today:%m月%d日} 本月联动公示"]
         for rank, row in enumerate(rows.get(store.pk, [])[:10], 1):
-            lines.append(f"{rank}. {row['department__name'] or '其他'}：推荐 {row['referred']}，成交 {row['converted']}")
+            name = row["department__name"] or "其他"
+            lines.append(f"{rank}. {name}：推荐 {row['referred']}，成交 {row['converted']}")
         if len(lines) == 1:
             lines.append("本月暂无联动推荐。")
         messages.append(Message(store=store, channel="wecom", recipient=store.wecom_robot_key, body="\n".join(lines),
