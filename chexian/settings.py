@@ -171,6 +171,7 @@ SPECTACULAR_SETTINGS = {
         "ClauseFamilyEnum": "chexian.catalog.choices.ClauseFamily",
         "QuoteStatusEnum": "chexian.quotes.choices.QuoteStatus",
         "RenewalLostReasonEnum": "chexian.renewals.choices.LostReason",
+        "LeadSourceEnum": "chexian.leads.choices.LeadSource",
     },
 }
 

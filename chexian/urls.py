@@ -14,6 +14,7 @@ api_patterns = [
     path("", include("chexian.policies.api.urls")),
     path("", include("chexian.imports.api.urls")),
     path("", include("chexian.renewals.api.urls")),
+    path("", include("chexian.leads.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

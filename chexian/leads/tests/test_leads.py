@@ -111,3 +111,27 @@ def test_the_leaderboard_is_posted_to_the_staff_group_once_a_day(cast, wash, set
     assert (message.channel, message.recipient, message.status) == ("wecom", "robot-a", "sent")
     assert "洗车部：推荐 1，成交 0" in message.body
     assert json.loads((tmp_path / "messages.log").read_text(encoding="utf-8"))["to"] == "robot-a"
+
+
+def test_the_api_captures_a_referral_and_the_desk_follows_it_up(cast, wash):
+    from rest_framework.test import APIClient
+
+    dept = APIClient()
+    dept.force_authenticate(cast.a_dept)
+    response = dept.post("/api/leads/", {"store": cast.store_a.pk, "name": "郑先生", "mobile": "1361234"},
+                         format="json")
+    assert response.status_code == 400 and "mobile" in response.json()
+    response = dept.post("/api/leads/", {"store": cast.store_b.pk, "name": "郑先生", "mobile": "13612345678"},
+                         format="json")
+    assert response.status_code == 400 and "store" in response.json()
+    response = dept.post("/api/leads/", {"store": cast.store_a.pk, "name": "郑先生", "mobile": "13612345678"},
+                         format="json")
+    assert response.status_code == 201 and response.json()["department"] == "洗车部"
+    lead_id = response.json()["id"]
+    desk = APIClient()
+    desk.force_authenticate(cast.a_issuer)
+    response = desk.post(f"/api/leads/{lead_id}/follow-up/", {"note": "已报价"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "following"
+    other = APIClient()
+    other.force_authenticate(cast.b_issuer)
+    assert other.get(f"/api/leads/{lead_id}/").status_code == 404
