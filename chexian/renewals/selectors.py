@@ -80,3 +80,28 @@ def attainment(user, month_start: dt.date):
         rows.append({"target": target, "renewed": done,
                      "share": round(done * 100 / target.target) if target.target else None})
     return rows
+
+
+LAPSED_FROM = 365  # days after the last cover ended: 脱保 from one year …
+GONE_FROM = 3 * 365  # … 流失 after three
+
+
+def lapsed(user, today: dt.date, segment: str = "lapsed"):
+    """Vehicles of the user's stores whose last CTPL or commercial policy at the
+    store ended one to three years ago (脱保, ``lapsed``) or longer ago (流失,
+    ``gone``) — the win-back list. One aggregate query: the latest end per vehicle."""
+    from django.db.models import Max
+
+    from chexian.customers.models import Vehicle
+    from chexian.policies.choices import PolicyLine
+
+    vehicles = Vehicle.objects.restrict(user, "view").annotate(
+        last_end=Max("policies__end_date", filter=Q(policies__line__in=[PolicyLine.CTPL, PolicyLine.COMMERCIAL])
+                     & ~Q(policies__status="cancelled"))
+    ).filter(last_end__isnull=False)
+    one_year, three_years = today - dt.timedelta(days=LAPSED_FROM), today - dt.timedelta(days=GONE_FROM)
+    if segment == "gone":
+        vehicles = vehicles.filter(last_end__lt=three_years)
+    else:
+        vehicles = vehicles.filter(last_end__lt=one_year, last_end__gte=three_years)
+    return vehicles.select_related("owner", "store").order_by("-last_end", "pk")

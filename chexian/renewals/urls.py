@@ -13,4 +13,5 @@ urlpatterns = [
     path("board/run-daily/", views.RunDailyView.as_view(), name="run_daily"),
     path("rules/", views.RuleListView.as_view(), name="rules"),
     path("lost/", views.LostSummaryView.as_view(), name="lost_summary"),
+    path("lapsed/", views.LapsedView.as_view(), name="lapsed"),
 ]

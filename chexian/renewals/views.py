@@ -268,3 +268,15 @@ class LostSummaryView(ActionRequiredMixin, TemplateView):
         for row in summary["by_reason"]:
             row["reason_label"] = labels.get(row["lost_reason"], row["lost_reason"])
         return super().get_context_data(month=month, summary=summary, **kwargs)
+
+
+class LapsedView(ActionRequiredMixin, TemplateView):
+    """脱保 and 流失: cars whose cover here ended one to three years ago, or longer — to win back."""
+
+    required_action = "renewal.view"
+    template_name = "renewals/lapsed.html"
+
+    def get_context_data(self, **kwargs):
+        segment = "gone" if self.request.GET.get("segment") == "gone" else "lapsed"
+        vehicles = selectors.lapsed(self.request.user, timezone.localdate(), segment)
+        return super().get_context_data(segment=segment, vehicles=vehicles[:200], total=vehicles.count(), **kwargs)

@@ -121,3 +121,24 @@ def test_the_supervisor_sets_a_target_and_sees_its_attainment(client, cast, case
     issue(cast.a_issuer, case.vehicle, start=case.due_date + dt.timedelta(days=1))  # the case is renewed
     (row,) = client.get(reverse("renewals:board")).context["targets"]
     assert (row["target"].target, row["renewed"], row["share"]) == (4, 1, 25)
+
+
+def test_lapsed_and_gone_vehicles_are_listed_for_winning_back(client, cast):
+    from chexian.renewals import selectors
+
+    today = timezone.localdate()
+    active_contract(cast, cast.store_a, valid_from=today - dt.timedelta(days=2000), valid_until=today)
+    lapsed_car = make_vehicle(cast.a_issuer, cast.store_a, engine_no="E1")
+    ago = today - dt.timedelta(days=800)
+    make_policy(cast.a_issuer, lapsed_car, start=ago, issued_on=ago)
+    gone_car = make_vehicle(cast.a_issuer, cast.store_a, engine_no="E2")
+    long_ago = today - dt.timedelta(days=1900)
+    make_policy(cast.a_issuer, gone_car, start=long_ago, issued_on=long_ago)
+    current = make_vehicle(cast.a_issuer, cast.store_a, engine_no="E3")
+    make_policy(cast.a_issuer, current, start=today - dt.timedelta(days=100), issued_on=today - dt.timedelta(days=100))
+
+    assert list(selectors.lapsed(cast.a_issuer, today)) == [lapsed_car]
+    assert list(selectors.lapsed(cast.a_issuer, today, "gone")) == [gone_car]
+    assert list(selectors.lapsed(cast.b_issuer, today)) == []
+    client.force_login(cast.a_issuer)
+    assert client.get(reverse("renewals:lapsed") + "?segment=gone").context["total"] == 1
