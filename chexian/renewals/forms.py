@@ -34,7 +34,7 @@ class ReassignForm(forms.Form):
 class ReminderRuleForm(forms.ModelForm):
     class Meta:
         model = ReminderRule
-        fields = ["store", "channel", "start_days_before", "interval_days", "is_active"]
+        fields = ["store", "channel", "start_days_before", "interval_days", "template", "is_active"]
 
     def __init__(self, *args, user=None, stores=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from chexian.core.querysets import RestrictedQuerySet
 from chexian.renewals.choices import CallOutcome, CaseStatus, Channel, LostReason, Segment, TaskStatus
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+DEFAULT_SMS_TEXT = "【{store}】尊敬的{name}，您的爱车{plate}保险将于{date}到期，欢迎回店续保，详询本店保险专员。"
 
 
 class ReminderRule(AuditedModel, TimeStampedModel):
@@ -28,6 +29,10 @@ class ReminderRule(AuditedModel, TimeStampedModel):
         _("every (days)"), validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    template = models.CharField(
+        _("message text"), max_length=300, blank=True, default=DEFAULT_SMS_TEXT,
+        help_text=_("For SMS: {store}, {name}, {plate} and {date} (the expiry date) are filled in."),
+    )
 
     objects = RestrictedQuerySet.as_manager()
     permission_object = "renewal"
@@ -44,6 +49,20 @@ class ReminderRule(AuditedModel, TimeStampedModel):
                                           "every day."),
             ),
         ]
+
+    def clean(self):
+        if self.channel == Channel.SMS:
+            if not self.template.strip():
+                raise ValidationError({"template": _("An SMS rule needs its message text.")}, code="required")
+            try:
+                self.template.format(store="", name="", plate="", date="")
+            except (KeyError, IndexError, ValueError):
+                raise ValidationError(
+                    {"template": _("Only {store}, {name}, {plate} and {date} can be filled in.")}, code="placeholder"
+                ) from None
+
+    def render(self, **values) -> str:
+        return self.template.format(**values)
 
     def __str__(self):
         return _("%(channel)s from %(start)s days before, every %(every)s days") % {

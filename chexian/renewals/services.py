@@ -36,7 +36,6 @@ SEGMENT_OF = {
 }
 # The roles whose members are renewal specialists of a store (round-robin assignment).
 SPECIALIST_ROLES = (Role.ISSUER,)
-SMS_TEXT = "【{store}】尊敬的{name}，您的爱车{plate}保险将于{date}到期，欢迎回店续保，详询本店保险专员。"
 
 
 # ---------------------------------------------------------------- reminder rules
@@ -278,10 +277,10 @@ def send_sms(tasks) -> None:
     for task in tasks:
         store_id, store, customer_id, name, mobile, plate, due = details[task.case_id]
         if mobile:
+            values = {"store": store, "name": name, "plate": plate or "新车", "date": f"{due:%Y-%m-%d}"}
             messages.append(Message(
                 store_id=store_id, channel=Channel.SMS, recipient=mobile, customer_id=customer_id,
-                body=SMS_TEXT.format(store=store, name=name, plate=plate or "新车", date=f"{due:%Y-%m-%d}"),
-                params={"name": name, "plate": plate or "新车", "date": f"{due:%Y-%m-%d}"},
+                body=task.rule.render(**values), params={k: v for k, v in values.items() if k != "store"},
                 idempotency_key=f"renewal:{task.case_id}:{task.rule_id}:{task.due_on:%Y-%m-%d}",
             ))
     deliver_many(queue_messages(messages))

@@ -222,3 +222,19 @@ def test_a_rule_with_a_negative_or_zero_offset_or_interval_is_refused(cast, star
         services.save_rule(actor=cast.a_supervisor, data={"store": cast.store_a, "channel": Channel.SMS,
                                                           "start_days_before": start, "interval_days": every})
     assert not ReminderRule.objects.exists()
+
+
+def test_the_sms_text_is_the_rules_template_and_a_bad_placeholder_is_refused(cast, insured):
+    with pytest.raises(ValidationError) as exc:
+        services.save_rule(actor=cast.a_supervisor, data={
+            "store": cast.store_a, "channel": Channel.SMS, "start_days_before": 45, "interval_days": 14,
+            "template": "{name}您好，{price}元"})
+    assert "template" in exc.value.message_dict
+    services.ensure_default_rules()
+    rule = ReminderRule.objects.get(store=cast.store_a, channel=Channel.SMS)
+    services.save_rule(actor=cast.a_supervisor, rule=rule,
+                       data={"template": "{name}您好：{plate}的保险{date}到期。{store}"})
+    services.renewal_day(day(-45))
+    message = Message.objects.get()
+    assert message.body == f"{insured.owner.name}您好：{insured.plate}的保险2027-02-28到期。{cast.store_a.name}"
+    assert message.params == {"name": insured.owner.name, "plate": insured.plate, "date": "2027-02-28"}

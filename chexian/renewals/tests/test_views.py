@@ -98,6 +98,7 @@ def test_the_supervisor_runs_the_daily_job_and_adds_a_rule(client, cast, case):
     assert response.status_code == 400
     response = client.post(reverse("renewals:rules"), {"store": cast.store_a.pk, "channel": "sms",
                                                          "start_days_before": "7", "interval_days": "3",
+                                                         "template": "{name}您好，{plate}保险{date}到期",
                                                          "is_active": "on"})
     assert response.status_code == 302 and ReminderRule.objects.filter(store=cast.store_a).count() == 3
     client.force_login(cast.a_issuer)
