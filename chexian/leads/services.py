@@ -110,13 +110,14 @@ def convert_by_policies(vehicle_ids) -> int:
         latest.setdefault(vehicle_id, (pk, store_id, plate, mobile))
     if not latest:
         return 0
-    match = Q()
-    for _pk, store_id, plate, mobile in latest.values():
-        if plate:
-            match |= Q(store_id=store_id, plate=plate)
-        if mobile:
-            match |= Q(store_id=store_id, mobile=mobile)
-    leads = list(Lead.objects.filter(match, status__in=OPEN).values_list("pk", "store_id", "plate", "mobile"))
+    stores = {store_id for _pk, store_id, _plate, _mobile in latest.values()}
+    plates = {plate for _pk, _store, plate, _mobile in latest.values() if plate}
+    mobiles = {mobile for _pk, _store, _plate, mobile in latest.values() if mobile}
+    leads = list(
+        Lead.objects.filter(store_id__in=stores, status__in=OPEN)
+        .filter(Q(plate__in=plates) | Q(mobile__in=mobiles))
+        .values_list("pk", "store_id", "plate", "mobile")
+    )
     if not leads:
         return 0
     by_plate = {(s, p): (pk, v) for v, (pk, s, p, _m) in latest.items() if p}

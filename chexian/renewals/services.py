@@ -360,8 +360,10 @@ def log_contact(*, actor, case: RenewalCase, outcome: str, note: str = "", next_
             task.status, task.done_at = TaskStatus.DONE, now
             task.save()
         if next_contact_on is not None:
-            ContactTask.objects.get_or_create(case=case, rule=None, due_on=next_contact_on,
-                                              defaults={"channel": Channel.CALL})
+            ContactTask.objects.update_or_create(
+                case=case, rule=None, due_on=next_contact_on,
+                defaults={"channel": Channel.CALL, "status": TaskStatus.DUE, "done_at": None},
+            )
     return contact
 
 

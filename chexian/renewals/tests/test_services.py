@@ -238,3 +238,13 @@ def test_the_sms_text_is_the_rules_template_and_a_bad_placeholder_is_refused(cas
     message = Message.objects.get()
     assert message.body == f"{insured.owner.name}您好：{insured.plate}的保险2027-02-28到期。{cast.store_a.name}"
     assert message.params == {"name": insured.owner.name, "plate": insured.plate, "date": "2027-02-28"}
+
+
+def test_a_second_call_may_set_the_same_next_date_and_the_follow_up_stays_due(cast, insured):
+    services.renewal_day(day(-30))
+    case = RenewalCase.objects.get()
+    next_week = timezone.localdate() + dt.timedelta(days=7)
+    services.log_contact(actor=cast.a_issuer, case=case, outcome=CallOutcome.CALL_BACK, next_contact_on=next_week)
+    services.log_contact(actor=cast.a_issuer, case=case, outcome=CallOutcome.NO_ANSWER, next_contact_on=next_week)
+    follow_up = ContactTask.objects.get(case=case, rule=None)
+    assert (follow_up.due_on, follow_up.status) == (next_week, TaskStatus.DUE)
