@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from chexian.core.testing import (
     PASSWORD,
+    active_picc_contract,
     ensure_seed_data,
     make_customer,
     make_group,
@@ -22,9 +23,6 @@ from chexian.core.testing import (
     make_user,
     make_vehicle,
 )
-from chexian.insurers import services as insurer_services
-from chexian.insurers.choices import CommissionBase
-from chexian.insurers.models import Insurer
 from chexian.org.choices import Role
 from chexian.policies.models import Policy
 
@@ -38,22 +36,7 @@ def desk(transactional_db):
     supervisor = make_user("e2e-supervisor", Role.SUPERVISOR, store)
     office = make_user("e2e-office", Role.GROUP_OFFICE, group=group)
     today = timezone.localdate()
-    contract = insurer_services.propose_contract(
-        actor=supervisor,
-        store=store,
-        insurer=Insurer.objects.get(code="PICC"),
-        data={
-            "valid_from": today - dt.timedelta(days=30),
-            "valid_until": today + dt.timedelta(days=700),
-            "rate_ctpl": Decimal("4.00"),
-            "rate_commercial": Decimal("25.00"),
-            "rate_nev_commercial": Decimal("20.00"),
-            "rate_non_motor": Decimal("30.00"),
-            "commission_base": CommissionBase.WITHOUT_VAT,
-        },
-    )
-    insurer_services.approve_contract(actor=office, contract=contract)
-    insurer_services.record_legal_review(actor=office, contract=contract, opinion="同意。")
+    active_picc_contract(store, supervisor, office, today - dt.timedelta(days=30), today + dt.timedelta(days=700))
     owner = make_customer(supervisor, store, name="周新车", mobile="13722223333")
     vehicle = make_vehicle(
         supervisor, store, owner=owner, plate="粤A5N8Q2", purchase_date=today - dt.timedelta(days=3)

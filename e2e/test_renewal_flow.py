@@ -5,7 +5,6 @@ and the call leaves the queue."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from chexian.core.testing import (
     PASSWORD,
+    active_picc_contract,
     ensure_seed_data,
     make_customer,
     make_group,
@@ -20,8 +20,6 @@ from chexian.core.testing import (
     make_user,
     make_vehicle,
 )
-from chexian.insurers import services as insurer_services
-from chexian.insurers.models import Insurer
 from chexian.org.choices import Role
 from chexian.policies.services import issue_policy
 from chexian.policies.tests.factories import policy_input
@@ -39,14 +37,7 @@ def queue(transactional_db, settings, tmp_path):
     supervisor = make_user("e2e-rsupervisor", Role.SUPERVISOR, store)
     office = make_user("e2e-roffice", Role.GROUP_OFFICE, group=group)
     today = timezone.localdate()
-    contract = insurer_services.propose_contract(
-        actor=supervisor, store=store, insurer=Insurer.objects.get(code="PICC"),
-        data={"valid_from": today - dt.timedelta(days=500), "valid_until": today + dt.timedelta(days=500),
-              "rate_ctpl": Decimal("4.00"), "rate_commercial": Decimal("25.00"),
-              "rate_nev_commercial": Decimal("20.00"), "rate_non_motor": Decimal("30.00")},
-    )
-    insurer_services.approve_contract(actor=office, contract=contract)
-    insurer_services.record_legal_review(actor=office, contract=contract, opinion="同意。")
+    active_picc_contract(store, supervisor, office, today - dt.timedelta(days=500), today + dt.timedelta(days=500))
     owner = make_customer(supervisor, store, name="钱续保", mobile="13733334444")
     car = make_vehicle(supervisor, store, owner=owner, plate="粤A7R3K5", engine_no="E7R3K5")
     start = today + dt.timedelta(days=20) - dt.timedelta(days=364)

@@ -108,3 +108,21 @@ def ensure_seed_data() -> None:
         ("chexian.catalog.migrations.0002_seed_catalog", "seed_catalog"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+def active_picc_contract(store, supervisor, office, valid_from, valid_until):
+    """An ACTIVE PICC contract for ``store``, through the real approval flow."""
+    from decimal import Decimal
+
+    from chexian.insurers import services as insurer_services
+    from chexian.insurers.choices import CommissionBase
+    from chexian.insurers.models import Insurer
+
+    contract = insurer_services.propose_contract(
+        actor=supervisor, store=store, insurer=Insurer.objects.get(code="PICC"),
+        data={"valid_from": valid_from, "valid_until": valid_until, "rate_ctpl": Decimal("4.00"),
+              "rate_commercial": Decimal("25.00"), "rate_nev_commercial": Decimal("20.00"),
+              "rate_non_motor": Decimal("30.00"), "commission_base": CommissionBase.WITHOUT_VAT},
+    )
+    insurer_services.approve_contract(actor=office, contract=contract)
+    return insurer_services.record_legal_review(actor=office, contract=contract, opinion="同意。")

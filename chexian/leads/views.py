@@ -46,6 +46,20 @@ class StoreChoiceMixin:
             return stores.filter(pk=pk).first()
         return stores.first() if stores.count() == 1 else None
 
+    def capture(self, form, **extra):
+        """The lead of a valid form in the chosen store, or None with the errors on the form."""
+        if not form.is_valid():
+            return None
+        store = self.chosen_store()
+        if store is None:
+            form.add_error(None, _("Choose the store."))
+            return None
+        try:
+            return services.capture_lead(actor=self.request.user, store=store, data={**form.cleaned_data, **extra})
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return None
+
 
 class ReferralView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
     """联动: a department logs a customer for the insurance desk."""
@@ -59,19 +73,9 @@ class ReferralView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = ReferralForm(request.POST)
-        store = self.chosen_store()
-        if form.is_valid():
-            if store is None:
-                form.add_error(None, _("Choose the store."))
-            else:
-                try:
-                    services.capture_lead(actor=request.user, store=store,
-                                          data={**form.cleaned_data, "source": LeadSource.REFERRAL})
-                except ValidationError as exc:
-                    _apply_errors(form, exc)
-                else:
-                    messages.success(request, _("Thank you: the insurance desk will follow up."))
-                    return redirect("leads:referral")
+        if self.capture(form, source=LeadSource.REFERRAL) is not None:
+            messages.success(request, _("Thank you: the insurance desk will follow up."))
+            return redirect("leads:referral")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -118,17 +122,8 @@ class LeadCreateView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = LeadForm(request.POST)
-        store = self.chosen_store()
-        if form.is_valid():
-            if store is None:
-                form.add_error(None, _("Choose the store."))
-            else:
-                try:
-                    lead = services.capture_lead(actor=request.user, store=store, data=form.cleaned_data)
-                except ValidationError as exc:
-                    _apply_errors(form, exc)
-                else:
-                    return redirect("leads:lead_detail", pk=lead.pk)
+        if (lead := self.capture(form)) is not None:
+            return redirect("leads:lead_detail", pk=lead.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
