@@ -135,3 +135,22 @@ def test_the_api_captures_a_referral_and_the_desk_follows_it_up(cast, wash):
     other = APIClient()
     other.force_authenticate(cast.b_issuer)
     assert other.get(f"/api/leads/{lead_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["leads:lead_list", "leads:lead_create", "leads:referral", "leads:leaderboard",
+                                  "leads:leaderboard_tv", "leads:visits", "leads:repairs"])
+def test_every_page_opens_for_the_supervisor_in_both_languages(client, cast, wash, name, settings):
+    refer(cast)
+    client.force_login(cast.a_supervisor)
+    for language in ("en", "zh-hans"):
+        response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, (name, language)
+
+
+def test_the_desk_captures_a_walk_in_who_asked_a_price(client, cast):
+    client.force_login(cast.a_issuer)
+    response = client.post(reverse("leads:lead_create"), {"name": "冯女士", "mobile": "13512345678", "plate": "",
+                                                          "source": "walk_in", "note": "问了商业险价格"})
+    lead = Lead.objects.get()
+    assert response.status_code == 302 and (lead.source, lead.assigned_to) == ("walk_in", cast.a_issuer)
+    assert client.get(reverse("leads:lead_list")).context["paginator"].count == 1

@@ -143,3 +143,13 @@ def test_lapsed_and_gone_vehicles_are_listed_for_winning_back(client, cast):
     assert list(selectors.lapsed(cast.b_issuer, today)) == []
     client.force_login(cast.a_issuer)
     assert client.get(reverse("renewals:lapsed") + "?segment=gone").context["total"] == 1
+
+
+@pytest.mark.parametrize("name", ["renewals:queue", "renewals:case_list", "renewals:board", "renewals:rules",
+                                  "renewals:lost_summary", "renewals:lapsed"])
+def test_every_page_opens_for_the_supervisor_in_both_languages(client, cast, case, name):
+    client.force_login(cast.a_supervisor)
+    for language in ("en", "zh-hans"):
+        response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, (name, language)
+    assert client.get(reverse("renewals:case_detail", args=[case.pk])).status_code == 200
