@@ -322,18 +322,22 @@ def explain(model: dict, row: dict[str, float], premium) -> tuple[list[str], lis
     return zh, en
 
 
-def score_open_cases(today: dt.date | None = None) -> int:
-    """Score every open case with its store's model (else the group's); returns how many."""
+def score_open_cases(today: dt.date | None = None, *, only_unscored: bool = False) -> int:
+    """Score the open cases (only those without a score yet, if asked) with their
+    store's model, else the group's; returns how many were scored."""
     today = today or timezone.localdate()
     models = {(m.group_id, m.store_id): m.parameters for m in RenewalModel.objects.all()}
     if not models:
         return 0
-    cases = list(RenewalCase.objects.filter(status=CaseStatus.OPEN).values_list(
+    open_cases = RenewalCase.objects.filter(status=CaseStatus.OPEN)
+    if only_unscored:
+        open_cases = open_cases.filter(likelihood__isnull=True)
+    cases = list(open_cases.values_list(
         "pk", "store_id", "store__group_id", "vehicle_id", "due_date", "expiring_premium"))
     if not cases:
         return 0
     store_ids = {c[1] for c in cases}
-    periods = _periods(store_ids, RenewalCase.objects.filter(status=CaseStatus.OPEN).values("vehicle_id"))
+    periods = _periods(store_ids, open_cases.values("vehicle_id"))
     facts = _vehicle_facts(store_ids)
     updates = []
     for pk, store_id, group_id, vehicle_id, due, premium in cases:

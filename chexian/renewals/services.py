@@ -103,7 +103,10 @@ def create_cases(today: dt.date) -> int:
     period. Assigned to the customer's owner staff when they are a specialist of
     the store, else to the store's specialist with the fewest open cases."""
     created = 0
-    for lookahead in Store.objects.filter(is_active=True).values_list("renewal_lookahead_days", flat=True).distinct():
+    # order_by(): Store's default ordering would put its code into the DISTINCT.
+    lookaheads = (Store.objects.filter(is_active=True).order_by().values_list("renewal_lookahead_days", flat=True)
+                  .distinct())
+    for lookahead in lookaheads:
         stores = Store.objects.filter(is_active=True, renewal_lookahead_days=lookahead)
         created += _create_cases(today, today + dt.timedelta(days=lookahead), stores)
     return created
@@ -320,10 +323,13 @@ def refresh_scores(today: dt.date) -> int:
 
     fresh = set(RenewalModel.objects.filter(store__isnull=True, trained_on__gt=today - MODEL_MAX_AGE)
                 .values_list("group_id", flat=True))
+    retrained = False
     for group in DealerGroup.objects.exclude(pk__in=fresh):
         if RenewalCase.objects.filter(store__group=group, status=CaseStatus.OPEN).exists():
             likelihood.train_models(group, today)
-    return likelihood.score_open_cases(today)
+            retrained = True
+    # A case's features are fixed at its expiry: score the new cases, and all of them after a refit.
+    return likelihood.score_open_cases(today, only_unscored=not retrained)
 
 
 # ---------------------------------------------------------------- the specialist's work

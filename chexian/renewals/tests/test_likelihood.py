@@ -69,3 +69,22 @@ def test_a_store_model_from_its_history_scores_and_explains_the_open_cases(cast,
     assert scores[True].likelihood > scores[False].likelihood
     assert any("brand" in reason for reason in scores[True].likelihood_reasons["en"])
     assert RenewalModel.objects.count() == len(store_models) + 1
+
+
+@pytest.mark.django_db
+def test_the_daily_job_scores_new_cases_and_rescores_only_after_a_refit(cast, monkeypatch, settings, tmp_path):
+    settings.CHEXIAN_MESSAGE_LOG = tmp_path / "messages.log"
+    active_contract(cast, cast.store_a, valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2030, 12, 31))
+    today = dt.date(2026, 11, 22)
+    car = make_vehicle(cast.a_issuer, cast.store_a, engine_no="E1")
+    make_policy(cast.a_issuer, car, start=dt.date(2025, 12, 20), issued_on=dt.date(2025, 12, 15))
+    services.renewal_day(today)  # no history to learn from: the group model is the base rate
+    case = RenewalCase.objects.get()
+    assert case.likelihood is not None
+    scored = []
+    original = likelihood.score_open_cases
+    monkeypatch.setattr(likelihood, "score_open_cases",
+                        lambda day, only_unscored: scored.append(only_unscored) or original(day, only_unscored=True))
+    services.renewal_day(today + dt.timedelta(days=1))  # model fresh: only unscored cases
+    services.renewal_day(today + dt.timedelta(days=8))  # a week old: refit, rescore all
+    assert scored == [True, False]

@@ -248,3 +248,12 @@ def test_a_second_call_may_set_the_same_next_date_and_the_follow_up_stays_due(ca
     services.log_contact(actor=cast.a_issuer, case=case, outcome=CallOutcome.NO_ANSWER, next_contact_on=next_week)
     follow_up = ContactTask.objects.get(case=case, rule=None)
     assert (follow_up.due_on, follow_up.status) == (next_week, TaskStatus.DUE)
+
+
+def test_cases_of_all_stores_with_the_same_window_are_made_in_one_pass(cast, insured, django_assert_max_num_queries):
+    """One pass (a few queries) per distinct look-ahead window, not one per store."""
+    from chexian.org.models import Store
+
+    assert Store.objects.filter(renewal_lookahead_days=90).count() == 2
+    with django_assert_max_num_queries(12):
+        assert services.create_cases(day(-30)) == 1
