@@ -93,6 +93,8 @@ class Customer(AuditedModel, TimeStampedModel):
             models.Index(fields=["store", "mobile_tail"], name="cust_store_mobile_tail_idx"),
             models.Index(fields=["store", "mobile"], name="cust_store_mobile_idx"),
             models.Index(fields=["id_number_hash"], name="cust_id_hash_idx"),
+            # Companies are found by their credit code (imports, the duplicate check).
+            models.Index(fields=["store", "uscc"], name="cust_store_uscc_idx"),
         ]
 
     def __str__(self):

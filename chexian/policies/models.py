@@ -112,6 +112,8 @@ class Policy(AuditedModel, TimeStampedModel):
             models.Index(fields=["store", "end_date"], name="policy_store_end_idx"),
             models.Index(fields=["vehicle", "line", "start_date"], name="policy_vehicle_line_idx"),
             models.Index(fields=["store", "issued_on"], name="policy_store_issued_idx"),
+            # An import looks policies up by number before it knows the insurer of each.
+            models.Index(fields=["number"], name="policy_number_idx"),
         ]
 
     def __str__(self):
