@@ -77,14 +77,14 @@ class Period:
     has_commercial: bool
 
 
-def _periods(store_ids, vehicles=None) -> dict[tuple[int, int], list[Period]]:
+def _periods(store_ids, cases=None) -> dict[tuple[int, int], list[Period]]:
     """Every vehicle's periods at its store, in order (one query per store); only
-    the ``vehicles`` (a queryset of ids) when given."""
+    the vehicles of ``cases`` (a RenewalCase queryset) when given."""
     result: dict[tuple[int, int], list[Period]] = {}
     for store_id in store_ids:
         rows = Policy.objects.filter(store_id=store_id, line__in=[PolicyLine.CTPL, PolicyLine.COMMERCIAL])
-        if vehicles is not None:
-            rows = rows.filter(vehicle_id__in=vehicles)
+        if cases is not None:
+            rows = rows.filter(vehicle_id__in=cases.filter(store_id=store_id).values("vehicle_id"))
         rows = (
             rows.exclude(status=PolicyStatus.CANCELLED)
             .order_by("vehicle_id", "end_date", "line")
@@ -337,7 +337,7 @@ def score_open_cases(today: dt.date | None = None, *, only_unscored: bool = Fals
     if not cases:
         return 0
     store_ids = {c[1] for c in cases}
-    periods = _periods(store_ids, open_cases.values("vehicle_id"))
+    periods = _periods(store_ids, open_cases)
     facts = _vehicle_facts(store_ids)
     updates = []
     for pk, store_id, group_id, vehicle_id, due, premium in cases:
