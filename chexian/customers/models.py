@@ -92,7 +92,9 @@ class Customer(AuditedModel, TimeStampedModel):
             models.Index(fields=["store", "name"], name="cust_store_name_idx"),
             models.Index(fields=["store", "mobile_tail"], name="cust_store_mobile_tail_idx"),
             models.Index(fields=["store", "mobile"], name="cust_store_mobile_idx"),
-            models.Index(fields=["id_number_hash"], name="cust_id_hash_idx"),
+            # Hash first (a lookup by ID number alone), then the store: the duplicate check and the
+            # import name both, and the planner takes this index even before statistics exist.
+            models.Index(fields=["id_number_hash", "store"], name="cust_id_hash_store_idx"),
             # Companies are found by their credit code (imports, the duplicate check).
             models.Index(fields=["store", "uscc"], name="cust_store_uscc_idx"),
         ]

@@ -426,7 +426,8 @@ def prepare_policy(*, actor, data: PolicyInput, vehicle: Vehicle, source: str = 
         blank_form_serial=data.blank_form_serial,
         documents=list(data.documents),
     )
-    policy.full_clean(validate_constraints=not context.numbers_checked)
+    # The store is the locked vehicle's: no need to look it up again (no constraint names it).
+    policy.full_clean(exclude=["store"], validate_constraints=not context.numbers_checked)
     context.prepared(policy)
     return policy
 
