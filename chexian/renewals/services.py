@@ -203,14 +203,10 @@ def close_renewed(vehicle_ids=None) -> int:
 
 def _cancel_tasks(tasks) -> int:
     """Cancel the due tasks among ``tasks`` (a ContactTask queryset), each change audited."""
-    due = tasks.filter(status=TaskStatus.DUE)
-    rows = list(due.values_list("pk", "case__store_id", "channel"))
-    if rows:
-        ContactTask.objects.filter(pk__in=[r[0] for r in rows]).update(status=TaskStatus.CANCELLED,
-                                                                        updated_at=timezone.now())
-        log_updated(ContactTask, rows, before={"status": TaskStatus.DUE.value},
-                    after={"status": TaskStatus.CANCELLED.value})
-    return len(rows)
+    from chexian.core.bulk import set_status
+
+    return set_status(tasks.filter(status=TaskStatus.DUE), TaskStatus.CANCELLED, ("channel",),
+                      store_field="case__store_id")
 
 
 # ---------------------------------------------------------------- reminders
