@@ -10,6 +10,12 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded files (claim photos, import files) go to the test's own folder, never the repo's var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _english_messages(settings):
     """Tests assert messages in English: requests without Accept-Language fall back
     to English here. The real default (Chinese) is checked in test_translations."""

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "chexian.notifications",
     "chexian.renewals",
     "chexian.leads",
+    "chexian.aftersales",
+    "chexian.claims",
+    "chexian.remittances",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -132,8 +135,28 @@ if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks for it; collectstatic fills it in production
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("CHEXIAN_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files (claim photos and documents, import files): local files under MEDIA_ROOT by
+# default; an S3-compatible object store (Alibaba OSS, Tencent COS, MinIO, AWS) when a bucket is set.
+S3_BUCKET = env_str("CHEXIAN_S3_BUCKET", "")
+DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("CHEXIAN_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("CHEXIAN_S3_REGION", "") or None,
+            "access_key": env_str("CHEXIAN_S3_ACCESS_KEY_ID", ""),
+            "secret_key": env_str("CHEXIAN_S3_SECRET_ACCESS_KEY", ""),
+            "location": env_str("CHEXIAN_S3_PREFIX", "chexian"),
+            # Private objects: files are only ever served through the app's scoped views.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -172,6 +195,9 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "chexian.quotes.choices.QuoteStatus",
         "RenewalLostReasonEnum": "chexian.renewals.choices.LostReason",
         "LeadSourceEnum": "chexian.leads.choices.LeadSource",
+        "ServiceKindEnum": "chexian.aftersales.choices.ServiceKind",
+        "ImportKindEnum": "chexian.imports.choices.ImportKind",
+        "ClaimStepEnum": "chexian.claims.choices.Step",
     },
 }
 
@@ -224,6 +250,8 @@ CHEXIAN_SMS_ACCESS_KEY_ID = env_str("CHEXIAN_SMS_ACCESS_KEY_ID", "")
 CHEXIAN_SMS_ACCESS_KEY_SECRET = env_str("CHEXIAN_SMS_ACCESS_KEY_SECRET", "")
 CHEXIAN_SMS_SIGN_NAME = env_str("CHEXIAN_SMS_SIGN_NAME", "")
 CHEXIAN_SMS_TEMPLATE_CODE = env_str("CHEXIAN_SMS_TEMPLATE_CODE", "")
+# Secret part of the delivery-receipt URL given to the SMS provider (/notifications/receipts/aliyun-sms/<token>/).
+CHEXIAN_SMS_RECEIPT_TOKEN = env_str("CHEXIAN_SMS_RECEIPT_TOKEN", "")
 CHEXIAN_WECOM_WEBHOOK_URL = env_str("CHEXIAN_WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -234,3 +262,5 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chexian@localhost")
 CHEXIAN_PARTNER_LIMIT = env_int("CHEXIAN_PARTNER_LIMIT", 2)
 CHEXIAN_PARTNER_LIMIT_HIGH = env_int("CHEXIAN_PARTNER_LIMIT_HIGH", 3)
 CHEXIAN_PARTNER_PREMIUM_THRESHOLD = env_int("CHEXIAN_PARTNER_PREMIUM_THRESHOLD", 800_000)
+# Claim photos and scanned documents (SPEC §3.6): the largest file one upload may be. A phone photo is 2–8 MB.
+CHEXIAN_CLAIM_UPLOAD_MAX_BYTES = env_int("CHEXIAN_CLAIM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)

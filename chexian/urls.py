@@ -15,6 +15,9 @@ api_patterns = [
     path("", include("chexian.imports.api.urls")),
     path("", include("chexian.renewals.api.urls")),
     path("", include("chexian.leads.api.urls")),
+    path("", include("chexian.aftersales.api.urls")),
+    path("", include("chexian.claims.api.urls")),
+    path("", include("chexian.remittances.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -33,6 +36,10 @@ urlpatterns = [
     path("imports/", include("chexian.imports.urls")),
     path("renewals/", include("chexian.renewals.urls")),
     path("leads/", include("chexian.leads.urls")),
+    path("aftersales/", include("chexian.aftersales.urls")),
+    path("claims/", include("chexian.claims.urls")),
+    path("remittances/", include("chexian.remittances.urls")),
+    path("notifications/", include("chexian.notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -40,6 +40,8 @@ ROLE_ZH = {
     Role.DEPARTMENT: "部门员工",
     Role.FINANCE: "财务",
     Role.AFTERSALES_MANAGER: "售后经理",
+    Role.CASHIER: "收银员",
+    Role.FINANCE_MANAGER: "财务经理",
 }
 
 ACTIONS = {
@@ -83,6 +85,19 @@ ACTIONS = {
     "lead.work": ("follow up leads, record customer visits (回访)", "跟进意向客户、登记回访"),
     "repair.work": ("record the outcome of a repair opportunity", "登记留修机会的结果"),
     "policy.export": ("export policies as CSV (logged)", "导出保单 CSV（记录日志）"),
+    "service.view": ("see after-sales service orders (工单) and 在修不在保", "查看售后工单及在修不在保"),
+    "service.add": ("enter a service order by hand", "手工录入工单"),
+    "service.import": ("import service orders from the DMS", "从 DMS 导入工单"),
+    "claim.view": ("see claim cases, their documents, handovers and tracking", "查看理赔案件、单证、交接与跟踪"),
+    "claim.add": ("open a claim case for an accident car", "为事故车新建理赔案件"),
+    "claim.work": ("move a claim through its steps, upload photos, hand over, record old parts, request a "
+                   "third-party payout", "推进理赔步骤、上传照片、交接、登记旧件、申请三者回款"),
+    "payout.pay": ("record the payee's receipt and pay a signed third-party payout (signing itself needs the "
+                   "signer's role: adjuster, after-sales manager, cashier, finance manager, store manager)",
+                   "登记三者签收并支付已签批的三者回款（签字本身需由理赔员、售后经理、收银员、财务经理、店长本人签）"),
+    "remittance.view": ("see insurer remittances (回款), their lines and matches", "查看保险公司回款、明细及匹配"),
+    "remittance.add": ("enter or import an insurer remittance", "录入或导入保险公司回款"),
+    "remittance.match": ("match remittance money to claim cases, undo a match", "将回款匹配到理赔案件、撤销匹配"),
 }
 
 ROLE_ORDER = list(Role)

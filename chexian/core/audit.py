@@ -16,6 +16,7 @@ import uuid
 from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models.fields.files import FieldFile
 
 _actor: contextvars.ContextVar = contextvars.ContextVar("chexian_audit_actor", default=None)
 # The request is kept rather than its user: DRF authenticates tokens inside the
@@ -46,6 +47,8 @@ def serialize_value(value):
         return str(value)
     if isinstance(value, bytes | memoryview):
         return "<binary>"
+    if isinstance(value, FieldFile):  # an uploaded file: its stored name
+        return value.name or ""
     return value
 
 

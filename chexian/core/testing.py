@@ -126,3 +126,28 @@ def active_picc_contract(store, supervisor, office, valid_from, valid_until):
     )
     insurer_services.approve_contract(actor=office, contract=contract)
     return insurer_services.record_legal_review(actor=office, contract=contract, opinion="同意。")
+
+
+_order_serial = itertools.count(1)
+
+
+def make_service_order(actor, vehicle, **overrides):
+    """A service order of ``vehicle`` through ``aftersales.services.save_service_order``
+    (a maintenance visit opened today unless ``overrides`` say otherwise)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from chexian.aftersales import services as aftersales_services
+    from chexian.aftersales.choices import ServiceKind
+
+    data = {
+        "store": vehicle.store,
+        "vehicle": vehicle,
+        "number": f"WX{next(_order_serial):08d}",
+        "kind": ServiceKind.MAINTENANCE,
+        "opened_on": timezone.localdate(),
+        "amount": Decimal("680.00"),
+    }
+    data.update(overrides)
+    return aftersales_services.save_service_order(actor=actor, data=data)

@@ -172,7 +172,6 @@ def _vehicle_rows(store, store_index, count, customers, owner_of, rng, today):
                 "seats": rng.choice([5, 5, 5, 7]),
                 "new_car_price": Decimal(rng.randrange(90, 450) * 1000),
                 "mileage": age_days * rng.randrange(20, 60),
-                "last_visit_date": today - dt.timedelta(days=rng.randrange(0, 400)),
             }
         )
     return rows

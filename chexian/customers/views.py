@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, View
 
+from chexian.aftersales.selectors import vehicle_orders
 from chexian.core.models import AuditLog
 from chexian.core.views import (
     ActionRequiredMixin,
@@ -302,6 +303,9 @@ class VehicleDetailView(ActionRequiredMixin, VehicleObjectMixin, DetailView):
             can_view_policies=can(user, "policy.view", vehicle.store_id),
             can_issue_policy=can(user, "policy.add", vehicle.store_id),
             can_quote=can(user, "quote.add", vehicle.store_id),
+            can_view_service=can(user, "service.view", vehicle.store_id),
+            can_add_service=can(user, "service.add", vehicle.store_id),
+            service_orders=vehicle_orders(user, vehicle),
             audit_entries=(
                 AuditLog.objects.restrict(user).for_object(vehicle)[:AUDIT_ENTRIES_SHOWN]
                 if can(user, "audit.view", vehicle.store_id)

@@ -246,3 +246,28 @@ def normalize_key(value) -> str:
     key = unicodedata.normalize("NFKC", text(value)).lower()
     key = re.sub(r"\((元|rmb|cny|yuan|必填|选填|required|optional)\)$", "", key)
     return re.sub(r"[\s_\-*:.·/]+", "", key)
+
+
+_COUNT_NOISE = re.compile(r"[\s,，]|km|公里|千米", re.IGNORECASE)
+
+
+def parse_count(value) -> int | None:
+    """A whole number such as a mileage: 35000, "35,000", "35000 km", "35000公里"; None when blank."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(_("Not a whole number."), code="count_format")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValidationError(_("Not a whole number."), code="count_format")
+        number = int(value)
+    else:
+        raw = _COUNT_NOISE.sub("", unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE))
+        if not raw.isdigit():
+            raise ValidationError(_("Not a whole number: write it like 35000."), code="count_format")
+        number = int(raw)
+    if number < 0:
+        raise ValidationError(_("Not a whole number: write it like 35000."), code="count_format")
+    return number

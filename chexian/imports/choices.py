@@ -3,9 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportKind(models.TextChoices):
-    """What a file imports. Policies bring the customers and vehicles they name."""
+    """What a file imports (``registry.IMPORTS`` has the importer of each). Policies
+    bring the customers and vehicles they name; service orders, from the DMS, the
+    vehicles not yet in the store's books and their owners."""
 
     POLICIES = "policies", _("Policies (with their customers and vehicles)")
+    SERVICE_ORDERS = "service_orders", _("Service orders from the DMS (工单)")
 
 
 class ImportStatus(models.TextChoices):

@@ -7,7 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chexian.customers.forms import ServiceErrorsMixin
-from chexian.imports import services
+from chexian.imports import registry, services
+from chexian.imports.choices import ImportKind
 from chexian.imports.policy_import import COLUMNS, IGNORE, validate_mapping
 from chexian.imports.readers import ACCEPTED_SUFFIXES, check_suffix
 from chexian.insurers.models import Insurer
@@ -20,6 +21,7 @@ class MappingChoiceField(forms.ModelChoiceField):
 
 
 class ImportJobForm(ServiceErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=(), required=False)
     store = forms.ModelChoiceField(label=_("Store"), queryset=None)
     file = forms.FileField(
         label=_("File"),
@@ -28,8 +30,8 @@ class ImportJobForm(ServiceErrorsMixin, forms.Form):
     )
     mapping = MappingChoiceField(
         label=_("Column mapping"), queryset=None, required=False, empty_label=_("Detect the headers"),
-        help_text=_("For an insurer export whose headers differ from the template. Left empty, the template's "
-                    "headers are recognised, or else a saved mapping whose headers the file has."),
+        help_text=_("For an insurer export of policies whose headers differ from the template. Left empty, the "
+                    "template's headers are recognised, or else a saved mapping whose headers the file has."),
     )
     dry_run = forms.BooleanField(
         label=_("Dry run"), required=False, help_text=_("Check every row and report, but save nothing.")
@@ -42,6 +44,12 @@ class ImportJobForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        kinds = [spec.kind for spec in registry.kinds_for(user)]
+        self.fields["kind"].choices = [(kind, ImportKind(kind).label) for kind in kinds]
+        # Policies unless the user imports something else only (the after-sales manager: service orders).
+        self.default_kind = ImportKind.POLICIES if ImportKind.POLICIES in kinds or not kinds else kinds[0]
+        self.fields["kind"].initial = self.initial.get("kind") if self.initial.get("kind") in kinds else \
+            self.default_kind
         stores = services.import_stores(user)
         self.fields["store"].queryset = stores
         if stores.count() == 1:
@@ -52,6 +60,9 @@ class ImportJobForm(ServiceErrorsMixin, forms.Form):
             ImportMapping.objects.restrict(user).select_related("store").order_by("name")
         )
 
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or self.default_kind
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         check_suffix(upload.name)
@@ -59,8 +70,13 @@ class ImportJobForm(ServiceErrorsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        store, mapping = cleaned.get("store"), cleaned.get("mapping")
-        if store and mapping and not services.mappings_for(self.user, store).filter(pk=mapping.pk).exists():
+        kind, store, mapping = cleaned.get("kind"), cleaned.get("store"), cleaned.get("mapping")
+        if kind and store and not services.import_stores(self.user, kind).filter(pk=store.pk).exists():
+            self.add_error("store", str(registry.spec(kind).refused))
+        if kind and mapping and not registry.spec(kind).mappings:
+            self.add_error("mapping", _("Column mappings are for insurers' policy exports; this file is read by "
+                                        "the template's headers."))
+        elif store and mapping and not services.mappings_for(self.user, store).filter(pk=mapping.pk).exists():
             self.add_error("mapping", _("This column mapping belongs to another store."))
         return cleaned
 

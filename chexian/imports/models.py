@@ -94,6 +94,24 @@ class ImportMapping(AuditedModel, TimeStampedModel):
         return self.store_id
 
 
+class ImportJobQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action: str = "import"):
+        """Each kind's jobs in the stores where the user may take ``action`` on that
+        kind's object: a policy import needs ``policy.import``, a service order
+        import ``service.import`` (``registry.IMPORTS``)."""
+        from chexian.imports.registry import IMPORTS
+        from chexian.org.permissions import stores_for
+
+        allowed = Q(pk__in=[])
+        for kind, spec in IMPORTS.items():
+            stores = stores_for(user, f"{spec.permission.partition('.')[0]}.{action}")
+            if stores is None:
+                allowed |= Q(kind=kind)
+            elif stores:
+                allowed |= Q(kind=kind, store__in=stores)
+        return self.filter(allowed)
+
+
 class ImportJob(AuditedModel, TimeStampedModel):
     """One uploaded file and what importing it did (导入任务).
 
@@ -125,7 +143,7 @@ class ImportJob(AuditedModel, TimeStampedModel):
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     total_rows = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
-    created_rows = models.PositiveIntegerField(_("new policies"), default=0)
+    created_rows = models.PositiveIntegerField(_("new records"), default=0)
     updated_rows = models.PositiveIntegerField(_("updated"), default=0)
     unchanged_rows = models.PositiveIntegerField(_("unchanged"), default=0)
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
@@ -140,8 +158,8 @@ class ImportJob(AuditedModel, TimeStampedModel):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by"))
 
-    objects = RestrictedQuerySet.as_manager()
-    permission_object = "policy"
+    objects = ImportJobQuerySet.as_manager()
+    permission_object = "policy"  # of the policy kind; each kind's own: ImportJobQuerySet.restrict
     # The error list and the column notes can be long; the log keeps the counts and status.
     audit_exclude = ("created_at", "updated_at", "errors", "columns", "processed_rows", "language")
 

@@ -21,75 +21,60 @@ Rows are read, parsed and saved in chunks (``CHUNK_SIZE``): only one chunk's
 rows and model instances are alive at a time, plus one small key per policy
 seen, to catch a policy listed twice in the same file. The caller decides the
 transaction (see ``PolicyImporter.run``).
+
+The reading of headers and cells, the error list and the file's transaction are
+shared with every import kind (``tabular.py``); this module holds what is the
+policies': their template (``COLUMNS``, as a ``Template``: ``TEMPLATE``) and
+``PolicyImporter``. The template's module-level names (``FIELDS``,
+``validate_mapping``, ``match_headers``, ``find_header``, ``check_required`` …)
+are thin aliases of it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import timezone
-from django.utils.functional import Promise
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chexian.core import crypto
 from chexian.core.audit import audit_actor, log_created
-from chexian.core.validators import (
-    is_new_energy_plate,
-    validate_mobile,
-    validate_plate,
-    validate_resident_id,
-    validate_uscc,
-    validate_vin,
-    vin_check_digit,
-)
+from chexian.core.validators import is_new_energy_plate, validate_resident_id, validate_uscc, vin_check_digit
 from chexian.customers import services as customer_services
 from chexian.customers.choices import CustomerKind, CustomerSource, EnergyType
 from chexian.customers.models import Customer, Vehicle
 from chexian.imports import cells
+from chexian.imports.tabular import (  # noqa: F401 (re-exported: the names this module always had)
+    CHOICE,
+    CHUNK_SIZE,
+    DATE,
+    HEADER_MIN_MATCHES,
+    HEADER_SCAN_ROWS,
+    IDENTIFIER,
+    IGNORE,
+    MONEY,
+    SUMMARY_WORDS,
+    TEXT,
+    Column,
+    ColumnMap,
+    ImportCounts,
+    ImportRow,
+    RowError,
+    RowFailure,
+    TabularImporter,
+    Template,
+    message_of,
+    pick_mapping,
+)
+from chexian.imports.tabular import field_error as _field_error
 from chexian.insurers.models import Insurer
 from chexian.policies.choices import PolicyLine, PolicySource, ShortTermReason
 from chexian.policies.models import Policy
 from chexian.policies.services import BatchIssueContext, PolicyInput, prepare_policy
 from chexian.policies.signals import policies_recorded
-
-CHUNK_SIZE = 500
-# The header is looked for in the first rows: insurer exports often put a title above it.
-HEADER_SCAN_ROWS = 20
-# A header row names at least this many known columns.
-HEADER_MIN_MATCHES = 3
-# A closing line such as "合计 … 1,234,567.00" is a total, not a policy.
-SUMMARY_WORDS = frozenset({"合计", "总计", "小计", "total", "sum"})
-
-TEXT, IDENTIFIER, DATE, MONEY, CHOICE = "text", "identifier", "date", "money", "choice"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the import template."""
-
-    field: str
-    header: str
-    synonyms: tuple[str, ...] = ()
-    kind: str = TEXT
-    required: bool = False
-    example: str = ""
-    note: str | Promise = ""
-
-    @property
-    def alias(self) -> str:
-        """The English alias: the field name."""
-        return self.field
-
-    def names(self) -> tuple[str, ...]:
-        return (self.header, self.field, *self.synonyms)
 
 
 def _example_vin() -> str:
@@ -191,18 +176,22 @@ COLUMNS: tuple[Column, ...] = (
     Column("payment_ref", "支付流水号", ("收费流水号", "缴费流水号"), IDENTIFIER, False, ""),
     Column("blank_form_serial", "单证流水号", ("单证号", "保单印刷号"), IDENTIFIER, False, ""),
 )
-FIELDS: dict[str, Column] = {column.field: column for column in COLUMNS}
+TEMPLATE = Template(
+    COLUMNS,
+    sheet_title="保单导入",
+    no_header=gettext_lazy(
+        "No header row found in the first %(rows)s rows: name the columns as in the template "
+        "(保单号, 保险公司, 车架号 …) or choose the column mapping of this insurer's export."
+    ),
+    summary_fields=("vin",),
+)
+FIELDS: dict[str, Column] = TEMPLATE.fields
 # Filled from the policy on the page: a re-import compares them only when the file carries them.
 POLICY_FIELDS = (
     "start_date", "end_date", "premium", "premium_without_vat", "vat", "vehicle_tax", "issued_on",
     "insured_name", "short_term_reason", "confirm_code", "payment_ref", "blank_form_serial",
 )
-IGNORE = ""  # a mapping entry with this field skips the column
-
-_ALIASES: dict[str, str] = {}
-for _column in COLUMNS:
-    for _name in _column.names():
-        _ALIASES.setdefault(cells.normalize_key(_name), _column.field)
+_ALIASES: dict[str, str] = TEMPLATE.aliases
 
 LINE_WORDS = {
     PolicyLine.CTPL: ("交强险", "交强", "交通强制险", "机动车交通事故责任强制保险", "ctpl", "compulsory"),
@@ -240,144 +229,29 @@ IDENTIFIER_LIMITS = {
 }
 
 
-# ---------------------------------------------------------------- mappings and headers
+# ---------------------------------------------------------------- mappings and headers (the template's)
 def validate_mapping(mapping) -> dict[str, str]:
     """A column mapping {file header: field}: known fields only, each at most once."""
-    if not isinstance(mapping, dict):
-        raise ValidationError(_("A column mapping lists file headers and the field each one feeds."), code="mapping")
-    cleaned: dict[str, str] = {}
-    used: dict[str, str] = {}
-    keys: set[str] = set()
-    for header, target in mapping.items():
-        header, target = cells.text(header), cells.text(target)
-        key = cells.normalize_key(header)
-        if not key:
-            raise ValidationError(_("A column mapping has an empty file header."), code="mapping_header")
-        if key in keys:
-            raise ValidationError(_("The header %(header)s is listed twice.") % {"header": header}, code="mapping")
-        if target != IGNORE and target not in FIELDS:
-            target = _ALIASES.get(cells.normalize_key(target), target)
-        if target != IGNORE and target not in FIELDS:
-            raise ValidationError(
-                _("%(header)s → %(field)s: no such import field. The fields are: %(fields)s.")
-                % {"header": header, "field": target, "fields": ", ".join(FIELDS)},
-                code="mapping_field",
-            )
-        if target != IGNORE and target in used:
-            raise ValidationError(
-                _("%(a)s and %(b)s both feed %(field)s.") % {"a": used[target], "b": header, "field": target},
-                code="mapping_field_twice",
-            )
-        keys.add(key)
-        if target != IGNORE:
-            used[target] = header
-        cleaned[header] = target
-    return cleaned
-
-
-@dataclass
-class ColumnMap:
-    """Which cell of a row feeds which field, and under what header the file names it."""
-
-    index: dict[str, int]
-    headers: dict[str, str]
-    ignored: list[str]
-    header_row: int
-
-    def header_of(self, field_name: str) -> str:
-        """The file's header for a field, else the template's (for a missing column)."""
-        return self.headers.get(field_name) or FIELDS[field_name].header
-
-    def as_json(self) -> dict:
-        return {"header_row": self.header_row, "mapped": self.headers, "ignored": self.ignored}
-
-
-def _field_for(header, mapping_keys: dict[str, str]) -> str | None:
-    key = cells.normalize_key(header)
-    if not key:
-        return None
-    if key in mapping_keys:
-        return mapping_keys[key] or None
-    return _ALIASES.get(key)
+    return TEMPLATE.validate_mapping(mapping)
 
 
 def match_headers(cells_row: list, header_row: int, mapping: dict | None = None) -> ColumnMap:
     """Read a header row: the mapping first, then the template's headers and aliases."""
-    mapping_keys = {cells.normalize_key(h): f for h, f in (mapping or {}).items()}
-    index: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    ignored: list[str] = []
-    for position, cell in enumerate(cells_row):
-        header = cells.text(cell)
-        target = _field_for(cell, mapping_keys)
-        if target is None:
-            if header:
-                ignored.append(header)
-            continue
-        if target in index:
-            raise ValidationError(
-                _("The columns %(a)s and %(b)s both read as %(field)s (%(header)s): keep one, or map one of "
-                  "them to another field.")
-                % {"a": headers[target], "b": header, "field": target, "header": FIELDS[target].header},
-                code="header_twice",
-            )
-        index[target] = position
-        headers[target] = header
-    return ColumnMap(index=index, headers=headers, ignored=ignored, header_row=header_row)
+    return TEMPLATE.match_headers(cells_row, header_row, mapping)
 
 
-def _score(cells_row: list, mapping: dict | None) -> int:
-    mapping_keys = {cells.normalize_key(h): f for h, f in (mapping or {}).items()}
-    return sum(1 for cell in cells_row if _field_for(cell, mapping_keys))
-
-
-def find_header(rows: Iterator[tuple[int, list]], mapping: dict | None = None) -> ColumnMap:
+def find_header(rows, mapping: dict | None = None) -> ColumnMap:
     """Consume rows up to the header row (within the first ``HEADER_SCAN_ROWS``) and read it."""
-    for number, cells_row in itertools.islice(rows, HEADER_SCAN_ROWS):
-        if _score(cells_row, mapping) >= HEADER_MIN_MATCHES:
-            return match_headers(cells_row, number, mapping)
-    raise ValidationError(
-        _(
-            "No header row found in the first %(rows)s rows: name the columns as in the template "
-            "(保单号, 保险公司, 车架号 …) or choose the column mapping of this insurer's export."
-        )
-        % {"rows": HEADER_SCAN_ROWS},
-        code="no_header",
-    )
+    return TEMPLATE.find_header(rows, mapping)
 
 
 def check_required(columns: ColumnMap, default_insurer=None) -> None:
-    missing = [
-        column for column in COLUMNS
-        if column.required and column.field not in columns.index
-        and not (column.field == "insurer" and default_insurer is not None)
-    ]
-    if missing:
-        raise ValidationError(
-            _("Required columns are missing: %(columns)s.")
-            % {"columns": "、".join(f"{c.header} ({c.alias})" for c in missing)},
-            code="missing_columns",
-        )
+    TEMPLATE.check_required(columns, exempt=("insurer",) if default_insurer is not None else ())
     if "premium_without_vat" not in columns.index and "vat" not in columns.index:
         raise ValidationError(
             _("Give the premium excluding VAT (不含税保费) or the VAT (增值税): the other is the premium minus it."),
             code="missing_columns",
         )
-
-
-def pick_mapping(header_candidates: list[tuple[int, list]], mappings: Iterable) -> object | None:
-    """Auto-detect: the saved mapping whose headers all appear in the file's header row
-    (the one naming most of them, if several)."""
-    best, best_size = None, 0
-    for mapping in mappings:
-        keys = {cells.normalize_key(h) for h in mapping.mapping}
-        if not keys:
-            continue
-        for _number, row in header_candidates:
-            present = {cells.normalize_key(cell) for cell in row}
-            if keys <= present and len(keys) > best_size:
-                best, best_size = mapping, len(keys)
-    return best
 
 
 # ---------------------------------------------------------------- insurers
@@ -411,53 +285,6 @@ class InsurerIndex:
         return insurer
 
 
-# ---------------------------------------------------------------- rows
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    message: str
-    code: str
-    field: str = ""
-
-    def as_dict(self) -> dict:
-        return {
-            "row": self.row, "column": self.column, "field": self.field, "value": self.value,
-            "message": self.message, "code": self.code,
-        }
-
-
-@dataclass
-class ImportRow:
-    """One data row, parsed: ``values`` by field, the raw cells for the report."""
-
-    number: int
-    raw: dict[str, object] = field(default_factory=dict)
-    values: dict[str, object] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-
-    def get(self, name, default=None):
-        value = self.values.get(name)
-        return default if value in (None, "") else value
-
-    def has(self, name) -> bool:
-        return self.values.get(name) not in (None, "")
-
-
-class RowFailure(Exception):
-    """A row refused while saving; ``stage`` says whose fields the errors name."""
-
-    def __init__(self, stage: str, error: ValidationError):
-        super().__init__(stage)
-        self.stage = stage
-        self.error = error
-
-
-def _field_error(field_name: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field_name: [ValidationError(message, code=code)]})
-
-
 # Service error keys → the import field (and so the column) they are about.
 STAGE_FIELDS = {
     "customer": {"name": "customer_name", "mobile": "mobile", "id_number": "id_number", "uscc": "id_number",
@@ -476,42 +303,18 @@ STAGE_FIELDS = {
 _PLATE_UNIQUE = next(c for c in Vehicle._meta.constraints if "plate" in c.name)
 
 
-@dataclass
-class ImportCounts:
-    processed: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    error_rows: int = 0
+class PolicyImporter(TabularImporter):
+    """Reads policy rows and saves them through the services: the customer, the
+    vehicle, then the policy (the file's transaction, the parsing and the error
+    list are ``TabularImporter``'s)."""
 
+    template = TEMPLATE
+    STAGE_FIELDS = STAGE_FIELDS
+    masked_fields = frozenset({"id_number"})
+    identifier_limits = IDENTIFIER_LIMITS
 
-class PolicyImporter:
-    """Reads rows, saves them through the services, reports every error.
-
-    ``run(reader)`` does the whole file. With ``all_or_nothing`` (the default) or
-    ``dry_run``, the file is one transaction and each row a savepoint inside it:
-    a bad row is rolled back to its savepoint and the next rows are still
-    checked against everything before them, so the report lists every error;
-    at the end the transaction is rolled back if any row failed (or always, for
-    a dry run). Without ``all_or_nothing``, each chunk is its own transaction
-    and only the bad rows are left out.
-    """
-
-    def __init__(self, *, actor, store, mapping=None, dry_run=False, all_or_nothing=True, errors,
-                 on_progress: Callable[[int, int | None], None] | None = None, chunk_size: int = CHUNK_SIZE,
-                 today: dt.date | None = None):
-        self.actor = actor
-        self.store = store
-        self.mapping = mapping
-        self.dry_run = dry_run
-        self.all_or_nothing = all_or_nothing
-        self.errors = errors
-        self.on_progress = on_progress
-        self.chunk_size = chunk_size
-        self.today = today or timezone.localdate()
-        self.counts = ImportCounts()
-        self.columns: ColumnMap | None = None
-        self.total: int | None = None
+    def __init__(self, *, mapping=None, **kwargs):
+        super().__init__(mapping=mapping, **kwargs)
         self.insurers = InsurerIndex()
         self.default_insurer = getattr(mapping, "insurer", None)
         # (insurer id, policy number) → row, for the policies saved from this file.
@@ -527,135 +330,45 @@ class PolicyImporter:
         self.context = BatchIssueContext()
         self.pending: list[tuple[ImportRow, Policy]] = []
 
-    # ------------------------------------------------------------ the file
-    def run(self, reader) -> ImportCounts:
-        rows = reader.rows()
-        mapping = self.mapping.mapping if self.mapping is not None else None
-        self.columns = find_header(rows, mapping)
-        check_required(self.columns, self.default_insurer)
-        if reader.total is not None:
-            self.total = max(reader.total - self.columns.header_row, 0)
-        self._publish()
-        if self.all_or_nothing or self.dry_run:
-            with transaction.atomic():
-                self._process(rows, chunk_transactions=False)
-                if self.dry_run or self.counts.error_rows:
-                    transaction.set_rollback(True)
-        else:
-            self._process(rows, chunk_transactions=True)
-        return self.counts
-
-    def _publish(self):
-        if self.on_progress is not None:
-            self.on_progress(self.counts.processed, self.total)
-
-    def _data_rows(self, rows) -> Iterator[tuple[int, list]]:
-        for number, cells_row in rows:
-            if all(cells.is_blank(cell) for cell in cells_row):
-                continue
-            if self._is_summary(cells_row):
-                continue
-            yield number, cells_row
-
-    def _is_summary(self, cells_row) -> bool:
-        """A total line: its first filled cell says 合计 (or 总计, 小计) and it names no vehicle."""
-        if not cells.is_blank(self._cell(cells_row, "vin")):
-            return False
-        first = next((cell for cell in cells_row if not cells.is_blank(cell)), "")
-        return cells.normalize_key(first) in SUMMARY_WORDS
-
-    def _process(self, rows, *, chunk_transactions: bool):
-        data = self._data_rows(rows)
-        while chunk := list(itertools.islice(data, self.chunk_size)):
-            parsed = [self.parse_row(number, cells_row) for number, cells_row in chunk]
-            if chunk_transactions:
-                with transaction.atomic():
-                    self._save_chunk(parsed)
-            else:
-                self._save_chunk(parsed)
-            self.counts.processed += len(parsed)
-            self._publish()
-
     # ------------------------------------------------------------ parsing
-    def _cell(self, cells_row, field_name):
-        position = self.columns.index.get(field_name)
-        if position is None or position >= len(cells_row):
-            return None
-        return cells_row[position]
+    def check_required(self, columns: ColumnMap) -> None:
+        check_required(columns, self.default_insurer)
 
-    def parse_row(self, number: int, cells_row: list) -> ImportRow:
-        row = ImportRow(number)
-        for field_name, position in self.columns.index.items():
-            raw = cells_row[position] if position < len(cells_row) else None
-            row.raw[field_name] = raw
-            try:
-                row.values[field_name] = self._parse_cell(field_name, raw)
-            except ValidationError as exc:
-                for error in exc.error_list:
-                    self._add_error(row, field_name, message_of(error), error.code)
-        for column in COLUMNS:
-            if column.required and not row.has(column.field) and not any(e.field == column.field for e in row.errors):
-                if column.field == "insurer" and self.default_insurer is not None:
-                    continue
-                self._add_error(row, column.field, _("This column is required: %(column)s.")
-                                % {"column": self.columns.header_of(column.field)}, "required")
+    def required_exempt(self, field_name: str) -> bool:
+        return field_name == "insurer" and self.default_insurer is not None
+
+    def complete_row(self, row: ImportRow) -> None:
         if not row.has("insurer") and self.default_insurer is not None:
             row.values["insurer"] = self.default_insurer
         self._complete_money(row)
-        return row
 
-    def _parse_cell(self, field_name: str, raw):
-        column = FIELDS[field_name]
-        if column.kind == DATE:
-            return cells.parse_date(raw, end=field_name == "end_date")
-        if column.kind == MONEY:
-            return cells.parse_money(raw)
-        if column.kind == IDENTIFIER:
-            value = cells.identifier(raw)
-            return self._check_identifier(field_name, value) if value else ""
-        value = cells.text(raw)
-        if not value:
-            return ""
+    def parse_date(self, field_name: str, raw):
+        return cells.parse_date(raw, end=field_name == "end_date")
+
+    def parse_text(self, field_name: str, value: str):
         if field_name == "insurer":
             return self.insurers.resolve(value)
         if field_name == "line":
-            return self._choice(_LINES, value, _("Unknown line: write 交强险, 商业险 or 非车险 (ctpl, commercial, "
-                                                 "non_motor)."), "line_unknown")
+            return self.choice(_LINES, value, _("Unknown line: write 交强险, 商业险 or 非车险 (ctpl, commercial, "
+                                                "non_motor)."), "line_unknown")
         if field_name == "energy_type":
             message = _("Unknown energy type: write 是/否, or 燃油, 纯电, 插电混动, 燃料电池.")
-            return self._choice(_ENERGIES, value, message, "energy_unknown")
+            return self.choice(_ENERGIES, value, message, "energy_unknown")
         if field_name == "short_term_reason":
-            return self._choice(_SHORT_TERM, value, _("Unknown short-term case: use one of the four of Art 20: "
-                                                      "%(cases)s.") % {"cases": "、".join(
-                                                          str(label) for label in ShortTermReason.labels)},
-                                "short_term_unknown")
+            return self.choice(_SHORT_TERM, value, _("Unknown short-term case: use one of the four of Art 20: "
+                                                     "%(cases)s.") % {"cases": "、".join(
+                                                         str(label) for label in ShortTermReason.labels)},
+                               "short_term_unknown")
         if field_name in ("customer_name", "insured_name") and len(value) > 100:
             raise ValidationError(_("A name has at most 100 characters."), code="max_length")
         return value
 
-    @staticmethod
-    def _choice(table, value, message, code):
-        found = table.get(cells.normalize_key(value))
-        if found is None:
-            raise ValidationError(message, code=code)
-        return found
-
-    @staticmethod
-    def _check_identifier(field_name: str, value: str) -> str:
-        if field_name == "vin":
-            return validate_vin(value)
-        if field_name == "plate":
-            return validate_plate(value)
-        if field_name == "mobile":
-            return validate_mobile(value)
+    def check_identifier(self, field_name: str, value: str) -> str:
         if field_name == "id_number":
             upper = value.upper()
             # Digits (and a final X) are a resident ID; letters make it a company's USCC.
             return validate_resident_id(upper) if _RESIDENT_ID_LIKE.match(upper) else validate_uscc(upper)
-        limit = IDENTIFIER_LIMITS[field_name]
-        if len(value) > limit:
-            raise ValidationError(_("At most %(limit)s characters.") % {"limit": limit}, code="max_length")
-        return value
+        return super().check_identifier(field_name, value)
 
     def _complete_money(self, row: ImportRow):
         premium = row.get("premium")
@@ -670,15 +383,6 @@ class PolicyImporter:
                 self._add_error(row, "premium_without_vat", _(
                     "Give the premium excluding VAT or the VAT: the other one is the premium minus it."
                 ), "required")
-
-    def _add_error(self, row: ImportRow, field_name: str, message, code):
-        value = cells.display(row.raw.get(field_name))
-        if field_name == "id_number":  # the report is a file that travels: identity numbers stay masked
-            value = crypto.mask_identifier(value.replace(" ", ""))
-        row.errors.append(RowError(
-            row=row.number, column=self.columns.header_of(field_name), value=value, message=str(message),
-            code=code or "invalid", field=field_name,
-        ))
 
     # ------------------------------------------------------------ saving
     def _save_chunk(self, rows: list[ImportRow]):
@@ -697,31 +401,16 @@ class PolicyImporter:
         Every rule was checked when each row was prepared, against the database and
         the rows before it. Only a policy saved by someone else since then (the same
         number, or on PostgreSQL an overlapping CTPL) can make the insert fail: then
-        the policies are inserted one by one and the clashing rows reported.
+        the policies are inserted one by one and the clashing rows reported
+        (``insert_pending``).
         """
         pending, self.pending = self.pending, []
         if not pending:
             return
-        policies = [policy for _row, policy in pending]
-        try:
-            with transaction.atomic():
-                Policy.objects.bulk_create(policies)
-        except IntegrityError:
-            policies = []
-            for row, policy in pending:
-                policy.pk = None
-                try:
-                    with transaction.atomic():
-                        Policy.objects.bulk_create([policy])
-                except IntegrityError:
-                    self.counts.created -= 1
-                    self._add_error(row, "policy_number", _(
-                        "Another user saved this policy number, or a CTPL for this vehicle and period, "
-                        "while the file was being imported."
-                    ), "concurrent_insert")
-                    self._fail(row)
-                    continue
-                policies.append(policy)
+        policies = self.insert_pending(Policy, pending, field_name="policy_number", message=_(
+            "Another user saved this policy number, or a CTPL for this vehicle and period, "
+            "while the file was being imported."
+        ))
         with audit_actor(self.actor):
             log_created(policies)
         policies_recorded.send(sender=Policy, vehicle_ids={policy.vehicle_id for policy in policies})
@@ -921,38 +610,15 @@ class PolicyImporter:
         self.customers.pop(("id", crypto.blind_index(identity)) if person else ("uscc", identity), None)
         self.vehicles.pop(row.values["vin"], None)
 
-    def _add_service_errors(self, row: ImportRow, stage: str, error: ValidationError):
-        fields = STAGE_FIELDS[stage]
-        if not hasattr(error, "error_dict"):
-            error = ValidationError({NON_FIELD_ERRORS: error.error_list})
-        for key, errors in error.error_dict.items():
-            for item in errors:
-                message = message_of(item)
-                target = fields.get(key, fields[NON_FIELD_ERRORS])
-                if stage == "vehicle" and key == NON_FIELD_ERRORS and str(message) == str(
-                    _PLATE_UNIQUE.get_violation_error_message()
-                ):
-                    target = "plate"
-                if stage == "policy" and key == "vehicle" and not row.has("plate"):
-                    target = "engine_no"
-                self._add_error(row, target, message, item.code)
-
-    def _fail(self, row: ImportRow):
-        self.counts.error_rows += 1
-        for error in row.errors:
-            self.errors.add(error)
-
-    # ------------------------------------------------------------ file-level
-    def file_error(self, error: ValidationError, row: int = 1):
-        """An error about the whole file (no header, missing columns…): reported as on ``row``."""
-        for item in error.error_list:
-            self.errors.add(RowError(row=row, column="", value="", message=message_of(item), code=item.code or "file"))
-
-
-def message_of(error: ValidationError) -> str:
-    """One ValidationError's text, its parameters filled in."""
-    message = error.message
-    return str(message % error.params if error.params else message)
+    def error_target(self, row: ImportRow, stage: str, key: str, message: str) -> str | None:
+        # A constraint message says which column it is about even though Django files it as non-field.
+        if stage == "vehicle" and key == NON_FIELD_ERRORS and message == str(
+            _PLATE_UNIQUE.get_violation_error_message()
+        ):
+            return "plate"
+        if stage == "policy" and key == "vehicle" and not row.has("plate"):
+            return "engine_no"
+        return None
 
 
 def raise_permission(actor, store):

@@ -1,4 +1,5 @@
-"""The two workbooks of the import: the template to fill in, and the error report.
+"""The two workbooks of the import: the template to fill in (written by
+``tabular.Template.workbook``), and the error report.
 
 Both are written with openpyxl in write-only mode, which streams rows to a
 temporary file: an error report of 100,000 rows costs no more memory than one
@@ -8,7 +9,6 @@ a value from an uploaded file must not become a formula in the report.
 
 from __future__ import annotations
 
-import io
 import tempfile
 
 from django.core.files import File
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from chexian.customers.exports import neutralize
 from chexian.imports.models import ERRORS_KEPT
-from chexian.imports.policy_import import COLUMNS, RowError
+from chexian.imports.tabular import RowError
 
 REPORT_COLUMN_WIDTHS = (8, 18, 26, 80, 20)
 
@@ -61,45 +61,9 @@ class ErrorCollector:
         return File(handle, name=name)
 
 
-def template_workbook() -> bytes:
-    """The import template: the headers, one example row, and a sheet explaining each column."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "保单导入"
-    required = PatternFill("solid", fgColor="FFF2CC")
-    sheet.append([column.header for column in COLUMNS])
-    sheet.append([column.example for column in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        if column.required:
-            cell.fill = required
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(12, len(column.example) + 4)
-        if column.kind == "identifier":
-            # Codes as text: an 18-digit ID typed into a number cell loses its last digits.
-            sheet.column_dimensions[letter].number_format = "@"
-            sheet.cell(row=2, column=index).number_format = "@"
-    sheet.freeze_panes = "A2"
-
-    notes = workbook.create_sheet("说明 Notes")
-    notes.append([_("Column (template header)"), _("English alias"), _("Required"), _("Also recognised"),
-                  _("Format and rules")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for column in COLUMNS:
-        notes.append([column.header, column.alias, _("Yes") if column.required else "",
-                      "、".join(column.synonyms), str(column.note)])
-    for letter, width in zip("ABCDE", (14, 22, 8, 40, 90), strict=True):
-        notes.column_dimensions[letter].width = width
-    notes.append([])
-    notes.append([_("Header matching ignores spaces, case, full-width characters and marks such as * or (元); "
-                    "the header row may sit below a title. Dates: 2026-03-01, 2026/3/1, 2026年3月1日, 20260301 "
-                    "or date cells. Amounts in yuan with at most two decimals.")])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def template_workbook(template=None) -> bytes:
+    """The import template to fill in (the policies' unless ``template`` says otherwise):
+    ``tabular.Template.workbook``."""
+    if template is None:
+        from chexian.imports.policy_import import TEMPLATE as template
+    return template.workbook()

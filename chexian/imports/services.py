@@ -18,12 +18,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chexian.core.audit import audit_actor
-from chexian.imports import progress
+from chexian.imports import progress, registry
 from chexian.imports.choices import ImportKind, ImportStatus
 from chexian.imports.models import ImportJob, ImportMapping
-from chexian.imports.policy_import import HEADER_SCAN_ROWS, PolicyImporter, pick_mapping, raise_permission
 from chexian.imports.readers import check_suffix, open_reader
 from chexian.imports.reports import ErrorCollector
+from chexian.imports.tabular import HEADER_SCAN_ROWS, ImportCounts, RowError, message_of, pick_mapping
 from chexian.org.permissions import can
 from chexian.policies.choices import PolicyLine, PolicyStatus
 from chexian.policies.models import Policy
@@ -158,11 +158,14 @@ def update_imported_policy(*, actor, policy: Policy, data: PolicyInput, fields: 
 
 
 # ---------------------------------------------------------------- jobs
-def import_stores(user):
-    """The stores in which ``user`` may import policies."""
-    from chexian.customers.forms import stores_where
+def import_stores(user, kind: str | None = None):
+    """The stores in which ``user`` may import ``kind`` (policies, service orders…;
+    any kind when None), as a Store queryset."""
+    from chexian.org.models import Store
 
-    return stores_where(user, "policy.import")
+    stores = Store.objects.restrict(user, "view")
+    ids = registry.store_ids(user, kind)
+    return stores if ids is None else stores.filter(pk__in=ids)
 
 
 def _sha256(upload) -> str:
@@ -180,15 +183,19 @@ def create_import_job(*, actor, store, upload, mapping: ImportMapping | None = N
 
     The file is kept (under ``imports/``) with its SHA-256; the rows are read
     only when the job runs. ``enqueue=False`` leaves running it to the caller
-    (the ``import`` command runs it in the foreground).
+    (the ``import`` command runs it in the foreground). ``kind`` says what the
+    file holds (``registry.IMPORTS``); column mappings are for insurer exports.
     """
-    raise_permission(actor, store)
+    spec = registry.require(actor, store, kind)
     name = PurePath(upload.name or "").name
     check_suffix(name)
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             {"file": [_("The file is larger than %(mb)s MB: split it.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}]}
         )
+    if mapping is not None and not spec.mappings:
+        raise ValidationError({"mapping": [_("Column mappings are for insurers' policy exports; this file is "
+                                             "read by the template's headers.")]})
     if mapping is not None and not mappings_for(actor, store).filter(pk=mapping.pk).exists():
         raise ValidationError({"mapping": [_("This column mapping is not available for this store.")]})
     job = ImportJob(
@@ -220,7 +227,7 @@ def enqueue_import(job: ImportJob):
 def previous_import(job: ImportJob) -> ImportJob | None:
     """An earlier job of the same store with the same file that saved it."""
     return (
-        ImportJob.objects.filter(store_id=job.store_id, sha256=job.sha256, dry_run=False,
+        ImportJob.objects.filter(store_id=job.store_id, kind=job.kind, sha256=job.sha256, dry_run=False,
                                  status__in=[ImportStatus.SUCCEEDED, ImportStatus.PARTIAL])
         .exclude(pk=job.pk)
         .filter(created_at__lt=job.created_at)
@@ -283,10 +290,11 @@ def run_import_job(job_id: int, *, on_progress=None) -> ImportJob:
         try:
             reader = _open_job_file(job)
             try:
-                mapping = job.mapping or _auto_mapping(job, reader)
+                spec = registry.spec(job.kind)
+                mapping = job.mapping or (_auto_mapping(job, reader) if spec.mappings else None)
                 if mapping is not None and job.mapping_id is None:
                     job.mapping = mapping
-                importer = PolicyImporter(
+                importer = spec.importer(
                     actor=job.created_by, store=job.store, mapping=mapping, dry_run=job.dry_run,
                     all_or_nothing=job.all_or_nothing, errors=collector, on_progress=publish,
                 )
@@ -318,8 +326,6 @@ class _FileErrors:
         self.collector = collector
 
     def file_error(self, error: ValidationError, row: int = 1):
-        from chexian.imports.policy_import import RowError, message_of
-
         for item in error.error_list:
             self.collector.add(RowError(row=row, column="", value="", message=message_of(item),
                                         code=item.code or "file"))
@@ -343,8 +349,6 @@ def _open_job_file(job: ImportJob):
 
 
 def _record_result(job: ImportJob, importer, collector: ErrorCollector, file_failed: bool):
-    from chexian.imports.policy_import import ImportCounts
-
     counts = importer.counts if importer else ImportCounts()
     if importer is not None and importer.columns is not None:
         job.columns = importer.columns.as_json()

@@ -1,9 +1,10 @@
 """Pages of imports: the list of jobs, uploading a file, a job's progress and
-errors, the template and the column mappings.
+errors, the templates and the column mappings.
 
 Every job and mapping is read through ``restrict(user, "import")``: only people
-who may import policies in a store see its imports (the files carry customers'
-data), and another store's job is the same 404 as a missing one. The job page
+who may import a kind in a store see its imports of that kind (the files carry
+customers' data: ``policy.import`` for policies, ``service.import`` for service
+orders), and another store's job is the same 404 as a missing one. The job page
 polls its status block with htmx every second while the job runs.
 """
 
@@ -21,16 +22,27 @@ from django.views.generic import DetailView, FormView, ListView, View
 from chexian.core.audit import log_action
 from chexian.core.choices import AuditAction
 from chexian.core.views import ActionRequiredMixin, ObjectListView, ObjectMixin, field_rows
-from chexian.imports import progress, services
+from chexian.imports import progress, registry, services
+from chexian.imports.choices import ImportKind
 from chexian.imports.filtersets import ImportJobFilterSet
 from chexian.imports.forms import ImportJobForm, ImportMappingForm
 from chexian.imports.models import ImportJob, ImportMapping
 from chexian.imports.policy_import import COLUMNS
-from chexian.imports.reports import template_workbook
+from chexian.org.permissions import can
 
 ERRORS_SHOWN = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TEMPLATE_NAME = "chexian-policy-import-template.xlsx"
+TEMPLATE_NAME = registry.IMPORTS[ImportKind.POLICIES].template_file
+
+
+class ImportRequiredMixin(ActionRequiredMixin):
+    """The page needs the right to import some kind in some store (else 403); what
+    it then shows is restricted per kind (``ImportJob.objects.restrict``)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not registry.may_import(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
 def job_status_context(job: ImportJob) -> dict:
@@ -55,21 +67,29 @@ class ImportJobObjectMixin(ObjectMixin):
         )
 
 
-class ImportJobListView(ObjectListView):
-    required_action = "policy.import"
+class ImportJobListView(ImportRequiredMixin, ObjectListView):
     filterset_class = ImportJobFilterSet
     template_name = "imports/import_list.html"
     title = gettext_lazy("Imports")
-    add_action, add_url_name = "policy.import", "imports:import_new"
 
     def get_queryset(self):
         return ImportJob.objects.restrict(self.request.user, "import").select_related("store", "created_by")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(add_url=reverse("imports:import_new"), import_kinds=registry.kinds_for(self.request.user),
+                       may_map=can(self.request.user, "policy.import"))
+        return context
 
-class ImportJobCreateView(ActionRequiredMixin, FormView):
-    required_action = "policy.import"
+
+class ImportJobCreateView(ImportRequiredMixin, FormView):
+    """``?kind=service_orders`` preselects what the file holds (policies by default)."""
+
     form_class = ImportJobForm
     template_name = "imports/import_form.html"
+
+    def get_initial(self):
+        return {**super().get_initial(), "kind": self.request.GET.get("kind", "")}
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -81,7 +101,7 @@ class ImportJobCreateView(ActionRequiredMixin, FormView):
         try:
             job = services.create_import_job(
                 actor=self.request.user, store=data["store"], upload=data["file"], mapping=data["mapping"],
-                dry_run=data["dry_run"], all_or_nothing=data["all_or_nothing"],
+                dry_run=data["dry_run"], all_or_nothing=data["all_or_nothing"], kind=data["kind"],
             )
         except ValidationError as exc:
             form.add_service_error(exc)
@@ -91,12 +111,16 @@ class ImportJobCreateView(ActionRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(title=_("Import policies"), columns=COLUMNS, cancel_url=reverse("imports:import_list"))
+        chosen = registry.IMPORTS.get(context["form"]["kind"].value())
+        context.update(
+            title=chosen.title if chosen else _("Import a file"),
+            import_kinds=registry.kinds_for(self.request.user), may_map=can(self.request.user, "policy.import"),
+            cancel_url=reverse("imports:import_list"),
+        )
         return context
 
 
-class ImportJobDetailView(ActionRequiredMixin, ImportJobObjectMixin, DetailView):
-    required_action = "policy.import"
+class ImportJobDetailView(ImportRequiredMixin, ImportJobObjectMixin, DetailView):
     template_name = "imports/import_detail.html"
     context_object_name = "job"
 
@@ -115,10 +139,8 @@ class ImportJobDetailView(ActionRequiredMixin, ImportJobObjectMixin, DetailView)
         return context
 
 
-class ImportJobStatusView(ActionRequiredMixin, ImportJobObjectMixin, View):
+class ImportJobStatusView(ImportRequiredMixin, ImportJobObjectMixin, View):
     """GET (htmx, every second while running): the status block of the job page."""
-
-    required_action = "policy.import"
 
     def get(self, request, pk):
         from django.shortcuts import render
@@ -126,11 +148,9 @@ class ImportJobStatusView(ActionRequiredMixin, ImportJobObjectMixin, View):
         return render(request, "imports/inc/import_status.html", job_status_context(self.object))
 
 
-class ImportJobReportView(ActionRequiredMixin, ImportJobObjectMixin, View):
+class ImportJobReportView(ImportRequiredMixin, ImportJobObjectMixin, View):
     """The error report workbook: every error with its row, column, value and rule.
     Identity numbers in it are masked; the download is logged as an export."""
-
-    required_action = "policy.import"
 
     def get(self, request, pk):
         job = self.object
@@ -143,12 +163,20 @@ class ImportJobReportView(ActionRequiredMixin, ImportJobObjectMixin, View):
         )
 
 
-class ImportTemplateView(ActionRequiredMixin, View):
-    required_action = "policy.import"
+class ImportTemplateView(ImportRequiredMixin, View):
+    """The template of ``?kind=`` (policies by default, or the one kind the user imports)."""
 
     def get(self, request):
-        response = HttpResponse(template_workbook(), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_NAME}"'
+        kinds = registry.kinds_for(request.user)
+        kind = request.GET.get("kind") or (
+            ImportKind.POLICIES if any(spec.kind == ImportKind.POLICIES for spec in kinds) else kinds[0].kind)
+        spec = registry.IMPORTS.get(kind)
+        if spec is None:
+            raise Http404(_("No such import template."))
+        if spec not in kinds:
+            raise PermissionDenied
+        response = HttpResponse(spec.template.workbook(), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{spec.template_file}"'
         return response
 
 

@@ -7,6 +7,8 @@ class LeadSource(models.TextChoices):
     PHONE = "phone", _("Phone enquiry")
     REFERRAL = "referral", _("Referral from another department (联动)")
     ONLINE = "online", _("Online")
+    # A car insured elsewhere repaired here after an accident: "insure with us next time".
+    CLAIM = "claim", _("Accident repair of a car insured elsewhere")
     OTHER = "other", _("Other")
 
 

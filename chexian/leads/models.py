@@ -87,6 +87,8 @@ class CustomerVisit(AuditedModel, TimeStampedModel):
                                  verbose_name=_("customer"))
     policy = models.ForeignKey("policies.Policy", models.PROTECT, null=True, blank=True, related_name="visits",
                                verbose_name=_("policy"))
+    claim = models.ForeignKey("claims.ClaimCase", models.PROTECT, null=True, blank=True, related_name="visits",
+                              verbose_name=_("claim case"))
     kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)])
@@ -104,6 +106,9 @@ class CustomerVisit(AuditedModel, TimeStampedModel):
             models.UniqueConstraint(fields=["policy", "kind"], condition=models.Q(policy__isnull=False),
                                     name="%(app_label)s_%(class)s_once_per_policy",
                                     violation_error_message=_("This policy already has its visit.")),
+            models.UniqueConstraint(fields=["claim"], condition=models.Q(claim__isnull=False),
+                                    name="%(app_label)s_%(class)s_once_per_claim",
+                                    violation_error_message=_("This claim already has its visit.")),
         ]
 
     def __str__(self):

@@ -178,6 +178,46 @@ def visits_due(user, today: dt.date):
     )
 
 
+def claim_visits_due(user, today: dt.date):
+    """Claim cases whose car went back to the customer (settlement signed) 3–30 days ago
+    and whose customer has not had the claim visit yet (理赔回访, SPEC §3.5)."""
+    from django.db.models import Exists, OuterRef
+
+    from chexian.claims.models import ClaimCase
+    from chexian.leads.models import CustomerVisit
+    from chexian.org.permissions import stores_for
+
+    done = CustomerVisit.objects.filter(claim=OuterRef("pk"))
+    cases = ClaimCase.objects.restrict(user, "view")
+    desk = stores_for(user, "lead.work")  # the visit is the desk's call: only where the user works leads
+    if desk is not None:
+        cases = cases.filter(store_id__in=desk)
+    return (
+        cases.filter(
+            signed_on__lte=today - dt.timedelta(days=VISIT_AFTER_DAYS),
+            signed_on__gte=today - dt.timedelta(days=VISIT_WINDOW_DAYS))
+        .exclude(step="withdrawn")
+        .filter(~Exists(done))
+        .select_related("vehicle", "customer", "insurer")
+        .order_by("signed_on", "pk")
+    )
+
+
+@transaction.atomic
+def record_claim_visit(*, actor, case, satisfaction: int, comments: str = ""):
+    from chexian.leads.choices import VisitKind
+    from chexian.leads.models import CustomerVisit
+
+    if not can(actor, "lead.work", case.store_id):
+        raise PermissionDenied(_("Your role may not record customer visits in this store."))
+    visit = CustomerVisit(store_id=case.store_id, customer_id=case.customer_id, claim=case, kind=VisitKind.CLAIM,
+                          satisfaction=satisfaction, comments=comments[:300], by=actor)
+    visit.full_clean()
+    with audit_actor(actor):
+        visit.save()
+    return visit
+
+
 def visit_kind_for(policy) -> str:
     from chexian.leads.choices import VisitKind
     from chexian.policies.choices import BusinessType
@@ -298,3 +338,16 @@ def post_leaderboards(today: dt.date) -> int:
     created = queue_messages(messages)
     deliver_many(created)
     return len(created)
+
+
+def follow_ups_due(user, today: dt.date):
+    """The intention customers the desk should call today: open leads of the user's stores
+    that are theirs or nobody's, whose next follow-up is due — or that were never
+    followed up at all (a fresh referral) — the most overdue first."""
+    from django.db.models import F, Q
+
+    return (Lead.objects.restrict(user, "work").filter(status__in=OPEN)
+            .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+            .filter(Q(next_follow_up__lte=today) | Q(next_follow_up__isnull=True, status=LeadStatus.NEW))
+            .select_related("store", "department", "referred_by")
+            .order_by(F("next_follow_up").asc(nulls_first=True), "created_at"))

@@ -205,19 +205,28 @@ class VisitListView(ActionRequiredMixin, TemplateView):
         today = timezone.localdate()
         return super().get_context_data(
             due=services.visits_due(self.request.user, today)[:100],
+            claims_due=services.claim_visits_due(self.request.user, today)[:100],
             recent=CustomerVisit.objects.restrict(self.request.user, "view")
             .select_related("customer", "policy", "by")[:30],
             form=VisitForm(), **kwargs)
 
     def post(self, request, *args, **kwargs):
+        from chexian.claims.models import ClaimCase
         from chexian.leads.forms import VisitForm
         from chexian.policies.models import Policy
 
-        policy = Policy.objects.restrict(request.user, "view").get_or_404(pk=request.POST.get("policy"))
         form = VisitForm(request.POST)
+        case = policy = None
+        if request.POST.get("claim"):
+            case = ClaimCase.objects.restrict(request.user, "view").get_or_404(pk=request.POST.get("claim"))
+        else:
+            policy = Policy.objects.restrict(request.user, "view").get_or_404(pk=request.POST.get("policy"))
         if form.is_valid():
             try:
-                services.record_visit(actor=request.user, policy=policy, **form.cleaned_data)
+                if case is not None:
+                    services.record_claim_visit(actor=request.user, case=case, **form.cleaned_data)
+                else:
+                    services.record_visit(actor=request.user, policy=policy, **form.cleaned_data)
             except ValidationError as exc:
                 messages.error(request, "; ".join(exc.messages))
             else:

@@ -102,7 +102,7 @@ class AliyunSmsAdapter:
         params = {
             "AccessKeyId": self.key_id, "Action": "SendSms", "Format": "JSON", "PhoneNumbers": message.recipient,
             "RegionId": "cn-hangzhou", "SignName": self.sign_name, "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": nonce or uuid.uuid4().hex, "SignatureVersion": "1.0",
+            "OutId": message.idempotency_key, "SignatureNonce": nonce or uuid.uuid4().hex, "SignatureVersion": "1.0",
             "TemplateCode": self.template, "TemplateParam": json.dumps(message.params or {}, ensure_ascii=False),
             "Timestamp": timestamp or timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25",
@@ -111,12 +111,14 @@ class AliyunSmsAdapter:
         signature = aliyun_signature(params, self.secret)
         return f"Signature={_percent(signature)}&{canonical}"
 
-    def send(self, message) -> None:
+    def send(self, message) -> str:
+        """Send; the answer's ``BizId`` is returned — the delivery receipt names it (and our ``OutId``)."""
         if not (self.url and self.key_id and self.secret):
             raise DeliveryError("SMS gateway not configured (CHEXIAN_SMS_URL, access key)")
         answer = _http(urllib.request.Request(f"{self.url}?{self.signed_query(message)}", method="GET"))  # noqa: S310
         if answer.get("Code") != "OK":
             raise DeliveryError(f"SMS refused: {answer.get('Code')} {answer.get('Message', '')}".strip())
+        return str(answer.get("BizId") or "")
 
 
 class WeComRobotAdapter:

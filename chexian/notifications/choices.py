@@ -7,3 +7,11 @@ class MessageStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed, will retry")
     GAVE_UP = "gave_up", _("Failed, gave up")
+
+
+class Delivery(models.TextChoices):
+    """What the operator reported back after the gateway accepted the message (SMS delivery receipt, 回执)."""
+
+    UNKNOWN = "", _("No receipt yet")
+    DELIVERED = "delivered", _("Delivered to the phone")
+    UNDELIVERED = "undelivered", _("Not delivered")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chexian.core.models import AuditedModel, TimeStampedModel
 from chexian.core.querysets import RestrictedQuerySet
-from chexian.notifications.choices import MessageStatus
+from chexian.notifications.choices import Delivery, MessageStatus
 
 
 class Message(AuditedModel, TimeStampedModel):
@@ -29,6 +29,11 @@ class Message(AuditedModel, TimeStampedModel):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    provider_id = models.CharField(_("gateway's message id"), max_length=64, blank=True, db_index=True,
+                                   help_text=_("e.g. the BizId Alibaba Cloud returns; its delivery receipt names it."))
+    delivery = models.CharField(_("delivery"), max_length=12, choices=Delivery.choices, blank=True, default="")
+    delivered_at = models.DateTimeField(_("receipt time"), null=True, blank=True)
+    delivery_error = models.CharField(_("receipt error"), max_length=200, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     permission_object = "message"

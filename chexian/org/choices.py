@@ -15,6 +15,9 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("Department staff")
     FINANCE = "finance", _("Finance")
     AFTERSALES_MANAGER = "aftersales_manager", _("After-sales manager")
+    # The third-party payout needs the cashier's and the finance manager's own signatures (seed-002 §4.3 step 11).
+    CASHIER = "cashier", _("Cashier")
+    FINANCE_MANAGER = "finance_manager", _("Finance manager")
 
 
 # Roles that see every store of their group rather than one store.

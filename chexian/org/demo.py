@@ -26,7 +26,9 @@ STORE_STAFF = [
     ("sales1", Role.SALES, DepartmentKind.SALES),
     ("wash", Role.DEPARTMENT, DepartmentKind.WASH),
     ("repair", Role.DEPARTMENT, DepartmentKind.QUICK_REPAIR),
-    ("cashier", Role.FINANCE, DepartmentKind.FINANCE),
+    ("finance", Role.FINANCE, DepartmentKind.FINANCE),
+    ("cashier", Role.CASHIER, DepartmentKind.FINANCE),
+    ("finance-manager", Role.FINANCE_MANAGER, DepartmentKind.FINANCE),
     ("aftersales", Role.AFTERSALES_MANAGER, DepartmentKind.AFTERSALES),
 ]
 

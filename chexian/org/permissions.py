@@ -27,26 +27,49 @@ RUN_RENEWALS = WORK_RENEWALS | {"renewal.assign", "renewal.configure", "renewal.
 # Leads (SPEC §3.5): everyone in a store refers customers and sees the leaderboard; the desk follows up.
 REFER = {"lead.add", "lead.refer", "lead.board"}
 LEADS = REFER | {"lead.view", "lead.work", "repair.work"}
+# Claims (SPEC §3.6, §3.8): adjusters work cases end to end; the insurer's money is matched by the adjuster and
+# finance together (seed-002 §4.3 step 9); finance pays third-party payouts.
+READ_CLAIMS = {"claim.view", "remittance.view"}
+WORK_CLAIMS = READ_CLAIMS | {"claim.add", "claim.work"}
+MATCH = {"remittance.add", "remittance.match"}
 
 MATRIX: dict[str, set[str]] = {
     R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"lead.view", "lead.board"}
-    | {"contract.approve", "contract.legal_review", "policy.export"},
-    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"policy.export", "lead.view"},
+    | {"contract.approve", "contract.legal_review", "policy.export"} | READ_CLAIMS,
+    R.AUDITOR: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"policy.export", "lead.view"}
+    | READ_CLAIMS,
     R.STORE_MANAGER: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS | LEADS
-    | {"contract.propose", "policy.cancel", "policy.export"},
+    | {"contract.propose", "policy.cancel", "policy.export"} | WORK_CLAIMS,
     R.SUPERVISOR: VIEW_ALL | READ_AUDIT | EDIT | CONTACT | {"customer.merge"} | DESK | RUN_RENEWALS | LEADS
-    | {"contract.propose", "policy.cancel", "policy.export"},
-    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK | WORK_RENEWALS | LEADS,
-    R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
-    R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER,
+    | {"contract.propose", "policy.cancel", "policy.export"} | WORK_CLAIMS,
+    R.ISSUER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | DESK | WORK_RENEWALS | LEADS
+    | {"claim.view", "claim.add"},
+    R.ADJUSTER: VIEW_ALL | EDIT | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER | WORK_CLAIMS | MATCH,
+    R.FINANCE: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER | READ_CLAIMS | MATCH
+    | {"payout.pay"},
+    R.CASHIER: VIEW_ALL | READ_BUSINESS | REFER | READ_CLAIMS | {"payout.pay"},
+    R.FINANCE_MANAGER: VIEW_ALL | CONTACT | READ_BUSINESS | REFER | READ_CLAIMS | MATCH | {"payout.pay"},
     R.AFTERSALES_MANAGER: VIEW_ALL | CONTACT | {"customer.unmask"} | READ_BUSINESS | REFER
-    | {"lead.view", "repair.work"},
+    | {"lead.view", "repair.work"} | WORK_CLAIMS,
     # Sales consultants see the store's customers but contact details and the
     # identity number only of their own customers (owner-scoped, see customers.access).
     R.SALES: VIEW_ALL | {"customer.add", "vehicle.add", "insurer.view", "quote.view", "quote.add", "policy.view"}
     | REFER,
     R.DEPARTMENT: VIEW_ALL | {"insurer.view"} | REFER,
 }
+
+# After-sales service orders (工单, SPEC §2): read by every role that reads the store's vehicles, except
+# department staff and sales consultants — an order shows what a customer spends in the workshop and the
+# accident repairs (claims by another name), which neither needs to refer a customer or sell a car, and
+# sales see other customers' details only masked. They are the DMS's records: the store's management and
+# the after-sales manager, who answer for that data, enter and import them; the desk only reads them.
+READ_SERVICE = {"service.view"}
+WORK_SERVICE = READ_SERVICE | {"service.add", "service.import"}
+for _role, _actions in MATRIX.items():
+    if "vehicle.view" in _actions and _role not in (R.DEPARTMENT, R.SALES):
+        _actions |= READ_SERVICE
+for _role in (R.STORE_MANAGER, R.SUPERVISOR, R.AFTERSALES_MANAGER):
+    MATRIX[_role] |= WORK_SERVICE
 
 # Actions that a sales consultant may take on customers they own.
 OWNER_ACTIONS = {"customer.see_contact", "customer.unmask", "customer.change", "vehicle.change"}
@@ -102,6 +125,13 @@ def can(user, action: str, store_id: int | None = None) -> bool:
     if store_id is None:
         return bool(stores) or bool(owner_stores_for(user, action))
     return store_id in stores
+
+
+def holds_role(user, role: str, store_id: int) -> bool:
+    """Whether the user holds ``role`` in the store (a signature "as" a role needs the role itself)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    return any(held == role and store_id in store_ids for held, store_ids in _roles(user))
 
 
 def roles_of(user) -> set[str]:

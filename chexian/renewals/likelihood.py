@@ -11,12 +11,16 @@ within ``PERIOD_DAYS`` of each other) that has ended is one example; it was
 alike): earlier renewals at the store, earlier periods at the store, the segment
 (first renewal of a car sold here, renewed here last year too, transferred in),
 the log of the premium at stake, a commercial policy in the period, a new-energy
-car, a car of the store's brand, a car sold here, consent to contact. Service
-visits, claims and contact outcomes are not recorded yet and so not used.
+car, a car of the store's brand, a car sold here, consent to contact, and the
+service visits — the vehicle's service orders (``aftersales``) opened in the 365
+days up to the end of the period: a car that comes here for service renews here
+more often. Claims and contact outcomes are not used yet.
 
 **Model**: logistic regression with a small L2 penalty, fitted by Newton's method
-(IRLS) in plain Python — eight features and at most ``MAX_EXAMPLES`` examples per
-store. A store with fewer than ``MIN_EXAMPLES`` examples (or too few of either
+(IRLS) in plain Python — eleven features and at most ``MAX_EXAMPLES`` examples per
+store. A stored model keeps the list of features it was fitted on and is read
+by it, so a model fitted before a feature was added still scores until the
+weekly refit. A store with fewer than ``MIN_EXAMPLES`` examples (or too few of either
 outcome) uses the model fitted on the whole group; without that, the base rate.
 
 **Holdout**: the latest ``HOLDOUT_SHARE`` of the examples by end date are kept out
@@ -26,6 +30,7 @@ band) are stored with the model and shown on the rules page.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import random
@@ -33,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from chexian.customers.models import Vehicle
@@ -50,7 +56,8 @@ MAX_EXAMPLES = 20_000
 HOLDOUT_SHARE = 0.2
 L2 = 1.0
 FEATURES = ("prior_renewals", "prior_periods", "new_car_second_year", "renewed_again", "log_premium",
-            "has_commercial", "new_energy", "own_brand", "sold_here", "consents")
+            "has_commercial", "new_energy", "own_brand", "sold_here", "consents", "service_visits")
+SERVICE_WINDOW_DAYS = 365  # service visits counted: those in the year up to the end of the period
 # How each feature reads on a case, in both languages (the page shows the one of the user).
 WORDS = {
     "prior_renewals": ("此前在本店续保 {v} 次", "renewed here {v} times before"),
@@ -63,6 +70,7 @@ WORDS = {
     "own_brand": ("本品牌车", "a car of the store's brand"),
     "sold_here": ("在本店购车", "bought here"),
     "consents": ("同意联系", "consents to contact"),
+    "service_visits": ("过去一年来店 {v} 次", "visited for service {v} times in the last year"),
 }
 
 
@@ -112,7 +120,39 @@ def _vehicle_facts(store_ids) -> dict[int, tuple[bool, bool, bool, bool]]:
     }
 
 
-def features(history: list[Period], index: int, facts) -> dict[str, float]:
+# Per vehicle: the days it had service orders, and the running count of orders up to each.
+Visits = tuple[list[dt.date], list[int]]
+
+
+def _service_visits(store_ids, cases=None) -> dict[int, Visits]:
+    """Every vehicle's service orders by day (one aggregate query per store); only
+    the vehicles of ``cases`` (a RenewalCase queryset) when given."""
+    from chexian.aftersales.models import ServiceOrder
+
+    result: dict[int, Visits] = {}
+    for store_id in store_ids:
+        rows = ServiceOrder.objects.filter(store_id=store_id)
+        if cases is not None:
+            rows = rows.filter(vehicle_id__in=cases.filter(store_id=store_id).values("vehicle_id"))
+        rows = rows.values_list("vehicle_id", "opened_on").annotate(n=Count("pk")).order_by("vehicle_id", "opened_on")
+        for vehicle_id, day, n in rows.iterator(chunk_size=5000):
+            days, running = result.setdefault(vehicle_id, ([], []))
+            days.append(day)
+            running.append((running[-1] if running else 0) + n)
+    return result
+
+
+def visits_before(visits: Visits | None, end: dt.date) -> int:
+    """Service orders opened in the ``SERVICE_WINDOW_DAYS`` days up to ``end`` (included)."""
+    if not visits:
+        return 0
+    days, running = visits
+    last = bisect.bisect_right(days, end)
+    first = bisect.bisect_right(days, end - dt.timedelta(days=SERVICE_WINDOW_DAYS))
+    return (running[last - 1] if last else 0) - (running[first - 1] if first else 0)
+
+
+def features(history: list[Period], index: int, facts, visits: Visits | None = None) -> dict[str, float]:
     period = history[index]
     earlier = history[:index]
     nev, own, sold, consent = facts
@@ -127,6 +167,7 @@ def features(history: list[Period], index: int, facts) -> dict[str, float]:
         "own_brand": float(own),
         "sold_here": float(sold),
         "consents": float(consent),
+        "service_visits": float(visits_before(visits, period.end)),
     }
 
 
@@ -144,6 +185,7 @@ def examples(store_ids, today: dt.date):
     """(store id, end date, features, renewed) for every finished period."""
     periods = _periods(store_ids)
     facts = _vehicle_facts(store_ids)
+    visits = _service_visits(store_ids)
     out = []
     for (store_id, vehicle_id), history in periods.items():
         for index, period in enumerate(history):
@@ -152,13 +194,14 @@ def examples(store_ids, today: dt.date):
             label = renewed(history, index)
             if label is None:
                 continue
-            out.append((store_id, period.end, features(history, index, facts.get(vehicle_id, (0, 0, 0, 0))), label))
+            row = features(history, index, facts.get(vehicle_id, (0, 0, 0, 0)), visits.get(vehicle_id))
+            out.append((store_id, period.end, row, label))
     return out
 
 
 # ---------------------------------------------------------------- the model
-def _vector(row: dict[str, float], means, scales) -> list[float]:
-    return [1.0] + [(row[name] - means[i]) / scales[i] for i, name in enumerate(FEATURES)]
+def _vector(row: dict[str, float], means, scales, names=FEATURES) -> list[float]:
+    return [1.0] + [(row[name] - means[i]) / scales[i] for i, name in enumerate(names)]
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -222,7 +265,7 @@ def fit(rows: list[tuple[dict, bool]], iterations: int = 12) -> dict:
 def predict(model: dict, row: dict[str, float]) -> float:
     if not model.get("weights"):
         return model.get("base_rate", 0.5)
-    x = _vector(row, model["means"], model["scales"])
+    x = _vector(row, model["means"], model["scales"], model.get("features", FEATURES))
     return _sigmoid(sum(wi * xi for wi, xi in zip(model["weights"], x, strict=True)))
 
 
@@ -297,6 +340,7 @@ def train_models(group, today: dt.date | None = None) -> list[RenewalModel]:
 WORDS_WHEN_ZERO = {
     "prior_renewals": ("从未在本店续保", "never renewed here"),
     "prior_periods": ("首年在本店投保", "first year insured here"),
+    "service_visits": ("过去一年未来店维修保养", "no service visit in the last year"),
 }
 
 
@@ -305,9 +349,9 @@ def explain(model: dict, row: dict[str, float], premium) -> tuple[list[str], lis
     if not model.get("weights"):
         return [], []
     contributions = []
-    for i, name in enumerate(FEATURES):
+    for i, name in enumerate(model.get("features", FEATURES)):
         value = row[name]
-        if name not in ("log_premium", "prior_renewals", "prior_periods") and not value:
+        if name not in ("log_premium", *WORDS_WHEN_ZERO) and not value:
             continue
         effect = model["weights"][i + 1] * (value - model["means"][i]) / model["scales"][i]
         contributions.append((abs(effect), effect, name, value))
@@ -339,6 +383,7 @@ def score_open_cases(today: dt.date | None = None, *, only_unscored: bool = Fals
     store_ids = {c[1] for c in cases}
     periods = _periods(store_ids, open_cases)
     facts = _vehicle_facts(store_ids)
+    visits = _service_visits(store_ids, open_cases)
     updates = []
     for pk, store_id, group_id, vehicle_id, due, premium in cases:
         model = models.get((group_id, store_id)) or models.get((group_id, None))
@@ -348,7 +393,7 @@ def score_open_cases(today: dt.date | None = None, *, only_unscored: bool = Fals
         index = next((i for i, p in enumerate(history) if abs((p.end - due).days) <= PERIOD_DAYS), None)
         if index is None:
             continue
-        row = features(history, index, facts.get(vehicle_id, (0, 0, 0, 0)))
+        row = features(history, index, facts.get(vehicle_id, (0, 0, 0, 0)), visits.get(vehicle_id))
         zh, en = explain(model, row, premium)
         updates.append(RenewalCase(pk=pk, likelihood=round(predict(model, row), 3),
                                    likelihood_reasons={"zh": zh, "en": en}))

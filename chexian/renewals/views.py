@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from chexian.aftersales import selectors as aftersales_selectors
+from chexian.claims.models import ClaimCase
 from chexian.core.daily import run_daily
 from chexian.core.views import ActionRequiredMixin, ObjectListView, field_rows
 from chexian.customers.access import shown_mobile
@@ -54,7 +56,10 @@ class QueueView(ActionRequiredMixin, TemplateView):
         for task in tasks:
             task.mobile = shown_mobile(self.request.user, task.case.customer)
             task.reasons = (task.case.likelihood_reasons or {}).get(language, [])
-        return super().get_context_data(tasks=tasks, today=today, **kwargs)
+        from chexian.leads.services import follow_ups_due
+
+        leads = list(follow_ups_due(self.request.user, today)[:100]) if can(self.request.user, "lead.work") else []
+        return super().get_context_data(tasks=tasks, today=today, leads=leads, **kwargs)
 
 
 class CaseListView(ObjectListView):
@@ -115,6 +120,10 @@ class CaseDetailView(ActionRequiredMixin, TemplateView):
             [:HISTORY_SHOWN],
             tasks=ContactTask.objects.filter(case=case).order_by("-due_on", "-pk")[:HISTORY_SHOWN],
             messages_sent=Message.objects.restrict(user, "view").filter(customer=customer)[:HISTORY_SHOWN],
+            may_see_service=can(user, "service.view", case.store_id),
+            service_orders=aftersales_selectors.vehicle_orders(user, vehicle, HISTORY_SHOWN),
+            claims=ClaimCase.objects.restrict(user, "view").filter(vehicle=vehicle).select_related("insurer")
+            .order_by("-accident_at")[:HISTORY_SHOWN],
             may_work=may_work,
             may_quote=can(user, "quote.add", case.store_id),
             contact_form=contact_form or ContactForm(),
@@ -271,12 +280,18 @@ class LostSummaryView(ActionRequiredMixin, TemplateView):
 
 
 class LapsedView(ActionRequiredMixin, TemplateView):
-    """脱保 and 流失: cars whose cover here ended one to three years ago, or longer — to win back."""
+    """脱保 and 流失: cars whose cover here ended one to three years ago, or longer — to win back;
+    and 在修不在保 (``segment=serviced``): cars serviced here in the last year but not insured here."""
 
     required_action = "renewal.view"
     template_name = "renewals/lapsed.html"
 
     def get_context_data(self, **kwargs):
-        segment = "gone" if self.request.GET.get("segment") == "gone" else "lapsed"
-        vehicles = selectors.lapsed(self.request.user, timezone.localdate(), segment)
+        segment = self.request.GET.get("segment")
+        today = timezone.localdate()
+        if segment == "serviced":
+            vehicles = aftersales_selectors.serviced_not_insured(self.request.user, today)
+        else:
+            segment = "gone" if segment == "gone" else "lapsed"
+            vehicles = selectors.lapsed(self.request.user, today, segment)
         return super().get_context_data(segment=segment, vehicles=vehicles[:200], total=vehicles.count(), **kwargs)

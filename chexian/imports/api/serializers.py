@@ -10,7 +10,8 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from chexian.core.api import RestrictedRelatedField
-from chexian.imports import progress, services
+from chexian.imports import progress, registry, services
+from chexian.imports.choices import ImportKind
 from chexian.imports.models import ImportJob, ImportMapping
 from chexian.imports.readers import check_suffix
 from chexian.org.models import Store
@@ -18,9 +19,9 @@ from chexian.org.models import Store
 
 @extend_schema_field(OpenApiTypes.INT)
 class ImportStoreField(serializers.PrimaryKeyRelatedField):
-    """A store in which the user may import policies."""
+    """A store in which the user may import (the kind is checked with the other fields)."""
 
-    default_error_messages = {"does_not_exist": _("Choose one of your stores in which you may import policies.")}
+    default_error_messages = {"does_not_exist": _("Choose one of your stores in which you may import.")}
 
     def get_queryset(self):
         request = self.context.get("request")
@@ -32,8 +33,12 @@ class ImportStoreField(serializers.PrimaryKeyRelatedField):
 @extend_schema_serializer(component_name="ImportJobUpload")
 class ImportJobCreateSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("An Excel workbook (.xlsx, .xls) or a CSV file (UTF-8 or GB18030)."))
+    kind = serializers.ChoiceField(
+        choices=ImportKind.choices, default=ImportKind.POLICIES,
+        help_text=_("What the file holds: policies (insurer exports) or service_orders (the DMS)."),
+    )
     store = ImportStoreField(
-        required=False, help_text=_("The store the policies belong to; may be left out if you import in one store.")
+        required=False, help_text=_("The store the records belong to; may be left out if you import in one store.")
     )
     mapping = RestrictedRelatedField(
         queryset=ImportMapping.objects.all(), action="import", required=False, allow_null=True,
@@ -49,13 +54,21 @@ class ImportJobCreateSerializer(serializers.Serializer):
         return upload
 
     def validate(self, attrs):
+        user, kind = self.context["request"].user, attrs["kind"]
+        allowed = services.import_stores(user, kind)
         if attrs.get("store") is None:
-            stores = list(services.import_stores(self.context["request"].user)[:2])
+            stores = list(allowed[:2])
             if len(stores) != 1:
                 raise serializers.ValidationError(
                     {"store": [_("Choose the store: you import in more than one.")]}, code="required"
                 )
             attrs["store"] = stores[0]
+        elif not allowed.filter(pk=attrs["store"].pk).exists():
+            raise serializers.ValidationError({"store": [str(registry.spec(kind).refused)]}, code="permission")
+        if attrs.get("mapping") is not None and not registry.spec(kind).mappings:
+            raise serializers.ValidationError(
+                {"mapping": [_("Column mappings are for insurers' policy exports; this file is read by the "
+                               "template's headers.")]}, code="mapping_kind")
         return attrs
 
 

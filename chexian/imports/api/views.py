@@ -1,7 +1,8 @@
 """API of imports: upload a file (multipart) → a job; poll the job; read its errors.
 
-Only users who may import policies in a store see its jobs (``policy.import``),
-another store's job is a 404 like a missing one.
+Only users who may import a kind in a store see its jobs of that kind
+(``policy.import``, ``service.import``); another store's job is a 404 like a
+missing one.
 """
 
 from __future__ import annotations
@@ -14,17 +15,28 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from chexian.core.api import RestrictedViewSetMixin
+from chexian.core.api import RestrictedViewSetMixin, RolePermission
 from chexian.core.audit import log_action
 from chexian.core.choices import AuditAction
-from chexian.imports import services
+from chexian.imports import registry, services
 from chexian.imports.api.serializers import ImportErrorsSerializer, ImportJobCreateSerializer, ImportJobSerializer
 from chexian.imports.filtersets import ImportJobFilterSet
 from chexian.imports.models import ImportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportPermission(BasePermission):
+    """403 without the right to import any kind in any store; the jobs in reach are
+    then the queryset's business (``ImportJob.objects.restrict``)."""
+
+    message = RolePermission.message
+
+    def has_permission(self, request, view):
+        return registry.may_import(request.user)
 
 
 class ImportJobViewSet(
@@ -34,13 +46,14 @@ class ImportJobViewSet(
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Policy imports of the user's stores. POST a file to start one; it runs in the
-    background: poll the job until ``finished``."""
+    """Imports of the user's stores (policies, service orders). POST a file to start
+    one; it runs in the background: poll the job until ``finished``."""
 
     queryset = ImportJob.objects.select_related("store", "created_by")
     serializer_class = ImportJobSerializer
     filterset_class = ImportJobFilterSet
     parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [IsAuthenticated, ImportPermission]
     # Every endpoint needs the right to import: the files and errors carry customers' data.
     action_permissions = {"list": "import", "retrieve": "import", "create": "import", "errors": "import",
                           "report": "import"}
@@ -48,7 +61,7 @@ class ImportJobViewSet(
     @extend_schema(
         request={"multipart/form-data": ImportJobCreateSerializer},
         responses={201: ImportJobSerializer},
-        summary="Upload a file of policies to import",
+        summary="Upload a file to import (policies or service orders)",
     )
     def create(self, request, *args, **kwargs):
         upload = ImportJobCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -56,7 +69,7 @@ class ImportJobViewSet(
         data = upload.validated_data
         job = services.create_import_job(
             actor=request.user, store=data["store"], upload=data["file"], mapping=data.get("mapping"),
-            dry_run=data["dry_run"], all_or_nothing=data["all_or_nothing"],
+            dry_run=data["dry_run"], all_or_nothing=data["all_or_nothing"], kind=data["kind"],
         )
         job.refresh_from_db()  # a worker (or the inline backend) may already have moved it
         location = reverse("importjob-detail", kwargs={"pk": job.pk})

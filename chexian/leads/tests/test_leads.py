@@ -154,3 +154,16 @@ def test_the_desk_captures_a_walk_in_who_asked_a_price(client, cast):
     lead = Lead.objects.get()
     assert response.status_code == 302 and (lead.source, lead.assigned_to) == ("walk_in", cast.a_issuer)
     assert client.get(reverse("leads:lead_list")).context["paginator"].count == 1
+
+
+def test_a_lead_due_for_follow_up_is_in_the_desks_queue_until_followed_up(client, cast, wash):
+    lead = refer(cast)  # a fresh referral: followed up the same day
+    today = timezone.localdate()
+    assert list(services.follow_ups_due(cast.a_issuer, today)) == [lead]
+    assert list(services.follow_ups_due(cast.b_issuer, today)) == []
+    client.force_login(cast.a_issuer)
+    assert client.get(reverse("renewals:queue")).context["leads"] == [lead]
+    services.follow_up(actor=cast.a_issuer, lead=lead, note="已报价", next_follow_up=today + dt.timedelta(days=3))
+    assert list(services.follow_ups_due(cast.a_issuer, today)) == []
+    assert list(services.follow_ups_due(cast.a_issuer, today + dt.timedelta(days=3))) == [lead]
+    assert list(services.follow_ups_due(cast.a_supervisor, today + dt.timedelta(days=3))) == []  # the issuer's

@@ -65,3 +65,26 @@ def test_damage_noticed_becomes_a_repair_order_and_counts_for_retention(client, 
     client.force_login(cast.b_supervisor)
     assert client.post(reverse("leads:repairs"), {"opportunity": opportunity.pk, "status": "declined"}
                        ).status_code == 404
+
+
+def test_a_repaired_accident_car_is_due_a_claim_visit_once(client, cast):
+    from chexian.claims.choices import Step
+    from chexian.claims.testing import claims_crew, open_case, walk_to
+
+    today = timezone.localdate()
+    active_contract(cast, cast.store_a, valid_from=today - dt.timedelta(days=100),
+                    valid_until=today + dt.timedelta(days=300))
+    crew = claims_crew(cast)
+    case = walk_to(open_case(crew.adjuster, cast.store_a), Step.FILING, crew.adjuster,
+                   data={Step.SIGNING: {"invoice_no": "FP1", "signed_on": today - dt.timedelta(days=5)}})
+    assert list(services.claim_visits_due(cast.a_issuer, today)) == [case]
+    assert list(services.claim_visits_due(cast.b_issuer, today)) == []
+    assert list(services.claim_visits_due(crew.adjuster, today)) == []  # the desk calls, not the adjuster
+    client.force_login(cast.a_issuer)
+    response = client.post(reverse("leads:visits"), {"claim": case.pk, "satisfaction": "5", "comments": "修得好"})
+    assert response.status_code == 302
+    visit = CustomerVisit.objects.get(claim=case)
+    assert (visit.kind, visit.customer, visit.satisfaction) == (VisitKind.CLAIM, case.customer, 5)
+    assert list(services.claim_visits_due(cast.a_issuer, today)) == []
+    with pytest.raises(ValidationError):
+        services.record_claim_visit(actor=cast.a_issuer, case=case, satisfaction=4)

@@ -184,3 +184,33 @@ def test_an_email_arrives_at_the_smtp_server(cast, gateway, settings):
     received = email.message_from_bytes(envelope.content)
     assert str(email.header.make_header(email.header.decode_header(received["Subject"]))) == "续保提醒"
     assert "2027-02-28" in received.get_payload(decode=True).decode("utf-8")
+
+
+def test_a_delivery_receipt_from_the_gateway_is_recorded_on_the_message(cast, gateway, client, settings):
+    from chexian.notifications.choices import Delivery
+
+    settings.CHEXIAN_SMS_RECEIPT_TOKEN = "s3cret-token"
+    delivered = deliver(sms(cast))
+    failed = deliver(sms(cast, key="renewal:1:2:2027-01-14"))
+    assert gateway.received[0]["OutId"] == delivered.idempotency_key
+    assert delivered.provider_id == "900619746936498440^0"
+    reports = [
+        {"phone_number": "13800138000", "send_time": "2026-11-22 10:00:01", "report_time": "2026-11-22 10:00:05",
+         "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
+         "biz_id": "900619746936498440^0", "out_id": delivered.idempotency_key},
+        {"phone_number": "13800138000", "report_time": "2026-11-22 10:00:09", "success": False,
+         "err_code": "MK:0001", "err_msg": "停机", "biz_id": "x", "out_id": failed.idempotency_key},
+        {"biz_id": "unknown-id", "out_id": "not-ours", "success": True},
+    ]
+    url = "/notifications/receipts/aliyun-sms/s3cret-token/"
+    response = client.post(url, reports, content_type="application/json")
+    assert response.json() == {"code": 0, "msg": "成功", "applied": 2, "unknown": 1}
+    delivered.refresh_from_db()
+    failed.refresh_from_db()
+    assert (delivered.delivery, delivered.delivered_at.minute) == (Delivery.DELIVERED, 0)
+    assert (failed.delivery, failed.delivery_error) == (Delivery.UNDELIVERED, "MK:0001 停机")
+    assert client.post(url, reports, content_type="application/json").json()["applied"] == 2  # idempotent
+    assert client.post("/notifications/receipts/aliyun-sms/wrong/", reports,
+                       content_type="application/json").status_code == 404
+    assert client.post(url, "{not json", content_type="application/json").status_code == 400
+    assert client.post(url, {"a": 1}, content_type="application/json").status_code == 400

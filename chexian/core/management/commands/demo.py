@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from chexian.aftersales import demo as aftersales_demo
+from chexian.claims import demo as claims_demo
 from chexian.customers import demo as customers_demo
 from chexian.org import demo as org_demo
 from chexian.org.models import DealerGroup
@@ -17,7 +19,8 @@ class Command(BaseCommand):
         "Create the deterministic demo data set: a dealer group with regions and stores, staff in "
         "every role, customers with valid identifiers and their vehicles (own-brand, other-brand, "
         "new-energy with green plates), every store's agency licence and partner insurers' contracts, and "
-        "years of policy history (new-car, renewal and transfer-in CTPL, commercial and non-motor policies). "
+        "years of policy history (new-car, renewal and transfer-in CTPL, commercial and non-motor policies) "
+        "and of the workshop's service orders (工单). "
         "Refuses to run twice on the same database."
     )
 
@@ -44,6 +47,8 @@ class Command(BaseCommand):
                 stores=store_list, vehicles_per_store=vehicles_per_store, rng=rng, today=today
             )
             counts = policies_demo.build(stores=store_list, office=office, rng=rng, today=today, years=years)
+            service_orders = aftersales_demo.build(stores=store_list, rng=rng, today=today, years=years)
+            claims = claims_demo.build(stores=store_list, rng=rng, today=today)
         # Today's renewal work: cases for the policies ending within the window, reminders due.
         from chexian.core.daily import run_daily
 
@@ -52,7 +57,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {stores} stores, {vehicles} vehicles, {counts['contracts']} agency contracts, "
-                f"{counts['policies']} policies over {years} years, daily job {daily} in {elapsed:.1f} s (seed {seed})."
+                f"{counts['policies']} policies and {service_orders} service orders over {years} years, "
+                f"{claims} claim cases, daily job {daily} in {elapsed:.1f} s (seed {seed})."
             )
         )
         if not quiet_logins:
@@ -64,6 +70,7 @@ def login_help(store_prefix: str = "s01") -> str:
         f"Demo logins (password: {org_demo.DEMO_PASSWORD}):\n"
         f"  {store_prefix}-supervisor  insurance supervisor of store {store_prefix.upper()}\n"
         f"  {store_prefix}-issuer1     policy issuer / renewal specialist\n"
+        f"  {store_prefix}-adjuster    claims adjuster    {store_prefix}-finance  finance (remittances)\n"
         f"  {store_prefix}-sales1      sales consultant   {store_prefix}-wash  department staff\n"
         "  group-office  group insurance office (all stores)   auditor  (all stores, read-only)\n"
         "  admin         superuser, Django admin for master data"

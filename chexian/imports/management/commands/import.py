@@ -1,4 +1,4 @@
-"""``chexian import policies FILE --store CODE --user USERNAME``: import in the foreground.
+"""``chexian import policies|service-orders FILE --store CODE --user USERNAME``: import in the foreground.
 
 The file becomes an import job like an upload (kept, hashed, listed on the
 imports page) and runs here rather than in the worker, printing its progress,
@@ -16,11 +16,14 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from chexian.imports import services
-from chexian.imports.choices import ImportStatus
-from chexian.imports.policy_import import message_of
+from chexian.imports.choices import ImportKind, ImportStatus
+from chexian.imports.tabular import message_of
 from chexian.org.models import Store
+from chexian.remittances import commands as remittance_commands
 
 OK_STATUSES = {ImportStatus.SUCCEEDED, ImportStatus.DRY_RUN_OK}
+# Subcommand → import kind (``imports.registry``).
+KINDS = {"policies": ImportKind.POLICIES, "service-orders": ImportKind.SERVICE_ORDERS}
 
 
 class Command(BaseCommand):
@@ -28,7 +31,9 @@ class Command(BaseCommand):
         "Import from a file. `import policies FILE --store CODE --user USERNAME` imports policies with their "
         "customers and vehicles from an .xlsx or .csv in the template's layout (or a saved column mapping's), "
         "as USERNAME, into store CODE. All or nothing unless --allow-partial; --dry-run checks and saves "
-        "nothing. Prints the counts and the errors (row, column, value, rule); exit status 1 on any error."
+        "nothing. `import service-orders FILE --store CODE --user USERNAME` imports the DMS's service orders "
+        "(工单), adding the vehicles not yet in the store's books with their owners. Prints the counts and the "
+        "errors (row, column, value, rule); exit status 1 on any error."
     )
 
     def add_arguments(self, parser):
@@ -37,19 +42,35 @@ class Command(BaseCommand):
             "policies", help="policies, with the customers and vehicles they name",
             description="Import policies (and their customers and vehicles) from an .xlsx or .csv file.",
         )
-        policies.add_argument("file", help="the .xlsx, .xls or .csv file")
-        policies.add_argument("--store", required=True, help="code of the store the policies belong to")
-        policies.add_argument("--user", required=True, help="username of the importing user (needs policy.import)")
-        policies.add_argument("--dry-run", action="store_true", help="check every row and report, save nothing")
-        policies.add_argument(
+        self._common_arguments(policies, "policies", "policy.import")
+        policies.add_argument("--mapping", help="name of a saved column mapping (default: detect the headers)")
+        orders = subcommands.add_parser(
+            "service-orders", help="service orders (工单) from the DMS, adding the vehicles not yet in the books",
+            description="Import the DMS's service orders from an .xlsx or .csv file in the template's layout.",
+        )
+        self._common_arguments(orders, "service orders", "service.import")
+        remittance_commands.add_parser(subcommands)  # its own options and handler: remittances.commands
+
+    @staticmethod
+    def _common_arguments(parser, what: str, permission: str):
+        parser.add_argument("file", help="the .xlsx, .xls or .csv file")
+        parser.add_argument("--store", required=True, help=f"code of the store the {what} belong to")
+        parser.add_argument("--user", required=True, help=f"username of the importing user (needs {permission})")
+        parser.add_argument("--dry-run", action="store_true", help="check every row and report, save nothing")
+        parser.add_argument(
             "--allow-partial", action="store_true",
             help="save the good rows and list the bad ones (default: one bad row and nothing is saved)",
         )
-        policies.add_argument("--mapping", help="name of a saved column mapping (default: detect the headers)")
-        policies.add_argument("--max-errors", type=int, default=50, help="errors to print (default 50; 0: all kept)")
-        policies.add_argument("--quiet", action="store_true", help="no progress lines")
+        parser.add_argument("--max-errors", type=int, default=50, help="errors to print (default 50; 0: all kept)")
+        parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
-    def handle(self, *args, kind, file, store, user, dry_run, allow_partial, mapping, max_errors, quiet, **options):
+    def handle(self, *args, kind, **options):
+        if kind == "remittances":
+            return remittance_commands.run(self, **options)
+        return self.handle_import_job(kind=kind, **options)
+
+    def handle_import_job(self, *, kind, file, store, user, dry_run, allow_partial, max_errors, quiet, mapping=None,
+                          **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
@@ -67,7 +88,7 @@ class Command(BaseCommand):
             try:
                 job = services.create_import_job(
                     actor=actor, store=store_obj, upload=File(handle, name=path.name), mapping=mapping_obj,
-                    dry_run=dry_run, all_or_nothing=not allow_partial, enqueue=False,
+                    dry_run=dry_run, all_or_nothing=not allow_partial, kind=KINDS[kind], enqueue=False,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 raise CommandError(self._message(exc)) from None

@@ -1,0 +1,72 @@
+"""Read-side queries of claims: the board by step, and tracking (seed-002 §4.3 step 10).
+
+Everything is counted and bucketed in the database; pages and the API call these
+with the user, so scoping is ``restrict`` as everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+
+from chexian.claims.choices import AGING_BUCKETS, ORDER, WITH_INSURER, Step
+from chexian.claims.models import ClaimCase
+
+BOARD_CARDS = 20  # cards shown per column; the column header has the full count
+
+
+def cases(user, action: str = "view"):
+    return ClaimCase.objects.restrict(user, action).select_related("store", "insurer", "vehicle", "customer",
+                                                                  "adjuster")
+
+
+def overdue_q(today: dt.date) -> Q:
+    """With the insurer, not paid in full, and past the promised payment date (handover + at most 30 days)."""
+    return Q(step__in=WITH_INSURER, payment_due_on__lt=today) & Q(paid_amount__lt=F("insurer_amount"))
+
+
+def board(queryset, today: dt.date) -> list[dict]:
+    """Columns of the claims board: each open step with its count, overdue count and first cards."""
+    counts = {row["step"]: row for row in queryset.values("step").annotate(
+        total=Count("pk"), overdue=Count("pk", filter=overdue_q(today)))}
+    columns = []
+    for step in ORDER[:-1]:
+        row = counts.get(step, {"total": 0, "overdue": 0})
+        cards = list(queryset.filter(step=step).order_by("step_since", "pk")[:BOARD_CARDS]) if row["total"] else []
+        columns.append({"step": step, "label": Step(step).label, "total": row["total"], "overdue": row["overdue"],
+                        "cards": cards})
+    return columns
+
+
+def _age_bucket(today: dt.date):
+    whens = []
+    for index, (low, high) in enumerate(AGING_BUCKETS):
+        start = today - dt.timedelta(days=low)
+        condition = Q(handed_over_on__lte=start)
+        if high is not None:
+            condition &= Q(handed_over_on__gte=today - dt.timedelta(days=high))
+        whens.append(When(condition, then=Value(index)))
+    return Case(*whens, default=Value(len(AGING_BUCKETS) - 1), output_field=IntegerField())
+
+
+def aging(user, today: dt.date, *, overdue_only: bool = False):
+    """Cases with the insurer and not paid in full, by days since the handover: the cases, and per
+    bucket the count and the money outstanding (one grouped query)."""
+    waiting = cases(user).filter(step__in=WITH_INSURER, paid_amount__lt=F("insurer_amount"))
+    if overdue_only:
+        waiting = waiting.filter(overdue_q(today))
+    waiting = waiting.annotate(bucket=_age_bucket(today))
+    totals = {row["bucket"]: row for row in waiting.values("bucket").annotate(
+        count=Count("pk"), outstanding=Sum(F("insurer_amount") - F("paid_amount")),
+        overdue=Count("pk", filter=overdue_q(today)))}
+    buckets = []
+    for index, (low, high) in enumerate(AGING_BUCKETS):
+        row = totals.get(index, {})
+        buckets.append({"index": index, "low": low, "high": high, "count": row.get("count", 0),
+                        "outstanding": row.get("outstanding") or 0, "overdue": row.get("overdue", 0)})
+    return waiting.order_by("handed_over_on", "pk"), buckets
+
+
+def returned(user):
+    """Cases the insurer sent back (核赔退回) that are not handed over again yet."""
+    return cases(user).filter(returned_count__gt=0, step__in=ORDER[: ORDER.index(Step.HANDOVER) + 1])
