@@ -24,7 +24,6 @@ The chunk's orders, vehicles and owners are fetched with one query each.
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -243,19 +242,8 @@ class ServiceOrderImporter(TabularImporter):
             ) % {"number": number, "row": self.seen[number]}, "duplicate_in_file")
             self._fail(row)
             return
-        try:
-            with transaction.atomic():
-                outcome = self._save(row, number)
-        except RowFailure as failure:
-            self._forget(row)
-            self._add_service_errors(row, failure.stage, failure.error)
-            self._fail(row)
-            return
-        except DatabaseError as exc:
-            self._forget(row)
-            self._add_error(row, "number", _("The database refused the row: %(error)s") % {"error": exc},
-                            "database")
-            self._fail(row)
+        outcome = self.save_in_savepoint(row, "number", lambda: self._save(row, number))
+        if outcome is None:
             return
         self.seen[number] = row.number
         setattr(self.counts, outcome, getattr(self.counts, outcome) + 1)

@@ -328,6 +328,19 @@ def withdraw_claim(*, actor, case: ClaimCase, reason: str) -> ClaimCase:
 
 
 # ---------------------------------------------------------------- step 7: handover batches
+def _lock_cases(cases, store: Store, insurer, step: str, none_chosen: str, wrong: str) -> list[ClaimCase]:
+    """Lock the chosen cases (in id order: two batches at once cannot deadlock) and check each is
+    of this store and insurer and at ``step``; else refuse, naming the cases that are not."""
+    ids = sorted({case.pk for case in cases})
+    if not ids:
+        raise ValidationError({"cases": [none_chosen]})
+    locked = list(ClaimCase.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    problems = [case.number for case in locked
+                if case.store_id != store.pk or case.insurer_id != insurer.pk or case.step != step]
+    if problems or len(locked) != len(ids):
+        raise ValidationError({"cases": [wrong % {"cases": ", ".join(problems) or "?"}]})
+    return locked
+
 @transaction.atomic
 def hand_over(*, actor, store: Store, insurer, cases, handed_over_on: dt.date, received_by: str) -> HandoverBatch:
     """Hand filed cases to the insurer in one batch; the list is printed and signed by both sides."""
@@ -335,15 +348,8 @@ def hand_over(*, actor, store: Store, insurer, cases, handed_over_on: dt.date, r
     received_by = (received_by or "").strip()
     if not received_by:
         raise ValidationError({"received_by": [_("Who at the insurer received the cases?")]})
-    ids = sorted({case.pk for case in cases})
-    if not ids:
-        raise ValidationError({"cases": [_("Choose the cases to hand over.")]})
-    locked = list(ClaimCase.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-    problems = [case.number for case in locked
-                if case.store_id != store.pk or case.insurer_id != insurer.pk or case.step != Step.HANDOVER]
-    if problems or len(locked) != len(ids):
-        raise ValidationError({"cases": [_("Only filed cases of this store and insurer can be handed over: %(cases)s.")
-                                         % {"cases": ", ".join(problems) or "?"}]})
+    locked = _lock_cases(cases, store, insurer, Step.HANDOVER, _("Choose the cases to hand over."),
+                         _("Only filed cases of this store and insurer can be handed over: %(cases)s."))
     batch = HandoverBatch(store=store, insurer=insurer, handed_over_on=handed_over_on, received_by=received_by,
                           created_by=actor, total_amount=sum((c.insurer_amount or ZERO for c in locked), ZERO),
                           number=_next_number(store, "JJ", HandoverBatch, handed_over_on.year))
@@ -380,15 +386,9 @@ def record_old_parts(*, actor, store: Store, insurer, cases, outcome: str, done_
                      signed_by_store: str, signed_by_insurer: str = "", note: str = "") -> OldPartsHandover:
     """Old parts of handed-over cases given to the insurer (signed by both), destroyed, or none."""
     _require(actor, "claim.work", store.pk, _("Your role may not record old parts in this store."))
-    ids = sorted({case.pk for case in cases})
-    if not ids:
-        raise ValidationError({"cases": [_("Choose the cases whose old parts these are.")]})
-    locked = list(ClaimCase.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-    problems = [case.number for case in locked
-                if case.store_id != store.pk or case.insurer_id != insurer.pk or case.step != Step.OLD_PARTS]
-    if problems or len(locked) != len(ids):
-        raise ValidationError({"cases": [_("Only handed-over cases of this store and insurer waiting for their old "
-                                           "parts: %(cases)s.") % {"cases": ", ".join(problems) or "?"}]})
+    locked = _lock_cases(cases, store, insurer, Step.OLD_PARTS, _("Choose the cases whose old parts these are."),
+                         _("Only handed-over cases of this store and insurer waiting for their old parts: "
+                           "%(cases)s."))
     record = OldPartsHandover(store=store, insurer=insurer, outcome=outcome, done_on=done_on, created_by=actor,
                               signed_by_store=(signed_by_store or "").strip(),
                               signed_by_insurer=(signed_by_insurer or "").strip(), note=note)

@@ -55,16 +55,17 @@ def open_case(actor, store, *, vehicle=None, insurer_code="PICC", claim_type=Cla
     return services.open_claim(actor=actor, store=store, data=data)
 
 
+_TODAY = timezone.localdate()
 # What a case records at each hand-worked step when walked in tests.
 STEP_DATA = {
     Step.REPORT: {},
-    Step.ASSESSMENT: {"assessed_amount": Decimal("6800.00"), "assessed_on": dt.date(2026, 11, 20),
+    Step.ASSESSMENT: {"assessed_amount": Decimal("6800.00"), "assessed_on": _TODAY - dt.timedelta(days=2),
                       "assessor": "李定损"},
     Step.REPAIR: {"repair_order_no": "RO2026112001", "quality_checked_by": "王质检",
-                  "quality_checked_on": dt.date(2026, 11, 21)},
+                  "quality_checked_on": _TODAY - dt.timedelta(days=1)},
     Step.SETTLEMENT: {"settlement_amount": Decimal("6800.00"), "insurer_amount": Decimal("6800.00"),
                       "third_party_amount": Decimal("0.00")},
-    Step.SIGNING: {"invoice_no": "FP20261121001", "signed_on": dt.date(2026, 11, 21)},
+    Step.SIGNING: {"invoice_no": "FP20261121001", "signed_on": _TODAY - dt.timedelta(days=1)},
     Step.FILING: {},
 }
 

@@ -31,7 +31,7 @@ from chexian.claims.forms import (
     step_form,
 )
 from chexian.claims.models import ClaimCase, HandoverBatch, OldPartsHandover, ThirdPartyPayout
-from chexian.core.views import ActionRequiredMixin, ObjectListView, field_rows
+from chexian.core.views import ActionRequiredMixin, ObjectListView, StoreChoiceMixin, field_rows
 from chexian.insurers.models import Insurer
 from chexian.org.permissions import can, holds_role
 
@@ -75,21 +75,10 @@ class ClaimBoardView(ActionRequiredMixin, TemplateView):
                                         may_add=can(self.request.user, "claim.add"), **kwargs)
 
 
-class ClaimCreateView(ActionRequiredMixin, TemplateView):
+class ClaimCreateView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
     required_action = "claim.add"
     template_name = "claims/claim_form.html"
-
-    def stores(self):
-        from chexian.customers.forms import stores_where
-
-        return stores_where(self.request.user, "claim.add")
-
-    def chosen_store(self):
-        stores = self.stores()
-        pk = self.request.POST.get("store") or self.request.GET.get("store")
-        if pk:
-            return stores.filter(pk=pk).first()
-        return stores.first() if stores.count() == 1 else None
+    store_action = "claim.add"
 
     def get_context_data(self, form=None, **kwargs):
         return super().get_context_data(form=form or ClaimOpenForm(store=self.chosen_store()), stores=self.stores(),

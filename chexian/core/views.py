@@ -86,6 +86,25 @@ class ObjectMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
+class StoreChoiceMixin:
+    """The store a record is created in: the user's only store where ``store_action`` is
+    allowed, or the one chosen (``store`` in the form or the query string)."""
+
+    store_action = ""
+
+    def stores(self):
+        from chexian.customers.forms import stores_where
+
+        return stores_where(self.request.user, self.store_action)
+
+    def chosen_store(self):
+        stores = self.stores()
+        pk = self.request.POST.get("store") or self.request.GET.get("store")
+        if pk:
+            return stores.filter(pk=pk).first()
+        return stores.first() if stores.count() == 1 else None
+
+
 class ObjectListView(ActionRequiredMixin, FilterView):
     """A filtered, paginated list; the filterset's form is the filter bar."""
 

@@ -36,7 +36,6 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -455,20 +454,10 @@ class PolicyImporter(TabularImporter):
             ) % {"number": key[1], "insurer": row.values["insurer"], "row": self.seen[key]}, "duplicate_in_file")
             self._fail(row)
             return
-        try:
-            with transaction.atomic():
-                outcome, customer, vehicle = self._save(row, key)
-        except RowFailure as failure:
-            self._forget(row)
-            self._add_service_errors(row, failure.stage, failure.error)
-            self._fail(row)
+        saved = self.save_in_savepoint(row, "policy_number", lambda: self._save(row, key))
+        if saved is None:
             return
-        except DatabaseError as exc:
-            self._forget(row)
-            self._add_error(row, "policy_number", _("The database refused the row: %(error)s") % {"error": exc},
-                            "database")
-            self._fail(row)
-            return
+        outcome, customer, vehicle = saved
         self.seen[key] = row.number
         self.customers_named.setdefault(customer.pk, row.number)
         self.vehicles_named.setdefault(vehicle.pk, row.number)

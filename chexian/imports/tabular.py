@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -510,6 +510,26 @@ class TabularImporter:
     def error_target(self, row: ImportRow, stage: str, key: str, message: str) -> str | None:
         """The column of a service error where ``STAGE_FIELDS`` cannot tell (None: use it)."""
         return None
+
+    def save_in_savepoint(self, row: ImportRow, key_field: str, save: Callable[[], object]):
+        """Run ``save()`` in its own savepoint; on a refusal the row is forgotten, its errors
+        reported (on the columns they are about; a database refusal on ``key_field``)
+        and None returned — the rows before and after it are unaffected."""
+        try:
+            with transaction.atomic():
+                return save()
+        except RowFailure as failure:
+            self._forget(row)
+            self._add_service_errors(row, failure.stage, failure.error)
+        except DatabaseError as exc:
+            self._forget(row)
+            self._add_error(row, key_field, _("The database refused the row: %(error)s") % {"error": exc},
+                            "database")
+        self._fail(row)
+        return None
+
+    def _forget(self, row: ImportRow):
+        """Undo what this importer remembered of a row whose savepoint was rolled back."""
 
     def _fail(self, row: ImportRow):
         self.counts.error_rows += 1

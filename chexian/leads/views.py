@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from chexian.core.views import ActionRequiredMixin, ObjectListView, field_rows
-from chexian.customers.forms import stores_where
+from chexian.core.views import StoreChoiceMixin as BaseStoreChoiceMixin
 from chexian.leads import services
 from chexian.leads.choices import LeadSource, LeadStatus
 from chexian.leads.forms import FollowUpForm, LeadForm, ReferralForm
@@ -33,18 +33,10 @@ def _apply_errors(form, exc: ValidationError):
         form.add_error(None, exc.messages)
 
 
-class StoreChoiceMixin:
+class StoreChoiceMixin(BaseStoreChoiceMixin):
     """The store a lead is logged in: the user's only one, or chosen."""
 
-    def stores(self):
-        return stores_where(self.request.user, "lead.add")
-
-    def chosen_store(self):
-        stores = self.stores()
-        pk = self.request.POST.get("store") or self.request.GET.get("store")
-        if pk:
-            return stores.filter(pk=pk).first()
-        return stores.first() if stores.count() == 1 else None
+    store_action = "lead.add"
 
     def capture(self, form, **extra):
         """The lead of a valid form in the chosen store, or None with the errors on the form."""
@@ -113,9 +105,7 @@ class LeadListView(ObjectListView):
 class LeadCreateView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
     required_action = "lead.work"
     template_name = "leads/lead_form.html"
-
-    def stores(self):
-        return stores_where(self.request.user, "lead.work")
+    store_action = "lead.work"
 
     def get_context_data(self, form=None, **kwargs):
         return super().get_context_data(form=form or LeadForm(), stores=self.stores(), **kwargs)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import CommandError
 from django.db.models import Q
 
+from chexian.core.commandline import file_store_user
 from chexian.insurers.models import Insurer
-from chexian.org.models import Store
 from chexian.org.permissions import can
 from chexian.remittances import services
 from chexian.remittances.choices import Purpose
@@ -56,17 +54,7 @@ def _insurer(value: str) -> Insurer:
 
 def run(command, *, file, store, insurer, user, received_on=None, reference="", purpose=Purpose.CLAIMS,
         no_auto_match=False, **_options):
-    path = Path(file)
-    if not path.is_file():
-        raise CommandError(f"No such file: {file}")
-    try:
-        store_obj = Store.objects.get(code=store)
-    except Store.DoesNotExist:
-        raise CommandError(f"No store with code {store}") from None
-    try:
-        actor = get_user_model().objects.get(username=user, is_active=True)
-    except get_user_model().DoesNotExist:
-        raise CommandError(f"No active user {user}") from None
+    path, store_obj, actor = file_store_user(file, store, user)
     insurer_obj = _insurer(insurer)
 
     with path.open("rb") as handle:

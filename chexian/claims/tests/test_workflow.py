@@ -274,3 +274,10 @@ def test_a_payout_to_a_bad_account_or_for_too_much_is_refused(cast, crew, field,
         services.request_payout(actor=crew.adjuster, case=case, data=data)
     assert expected in exc.value.message_dict
     assert not case.payouts.exists()
+
+
+def test_an_issuer_receiving_the_car_opens_the_case_for_the_stores_adjuster(cast, crew):
+    case = open_case(cast.a_issuer, cast.store_a)
+    assert (case.created_by, case.adjuster) == (cast.a_issuer, crew.adjuster)
+    with pytest.raises(PermissionDenied):  # the desk opens cases; it does not work them
+        services.advance_claim(actor=cast.a_issuer, case=case, data={})

@@ -8,17 +8,15 @@ the counts and the errors. Exit status 1 when any row or the file was refused.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from chexian.core.commandline import file_store_user
 from chexian.imports import services
 from chexian.imports.choices import ImportKind, ImportStatus
 from chexian.imports.tabular import message_of
-from chexian.org.models import Store
 from chexian.remittances import commands as remittance_commands
 
 OK_STATUSES = {ImportStatus.SUCCEEDED, ImportStatus.DRY_RUN_OK}
@@ -71,17 +69,7 @@ class Command(BaseCommand):
 
     def handle_import_job(self, *, kind, file, store, user, dry_run, allow_partial, max_errors, quiet, mapping=None,
                           **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"No such file: {file}")
-        try:
-            store_obj = Store.objects.get(code=store)
-        except Store.DoesNotExist:
-            raise CommandError(f"No store with code {store}") from None
-        try:
-            actor = get_user_model().objects.get(username=user, is_active=True)
-        except get_user_model().DoesNotExist:
-            raise CommandError(f"No active user {user}") from None
+        path, store_obj, actor = file_store_user(file, store, user)
         mapping_obj = self._mapping(actor, store_obj, mapping) if mapping else None
 
         with path.open("rb") as handle:
