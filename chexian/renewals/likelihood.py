@@ -14,7 +14,9 @@ the log of the premium at stake, a commercial policy in the period, a new-energy
 car, a car of the store's brand, a car sold here, consent to contact, and the
 service visits — the vehicle's service orders (``aftersales``) opened in the 365
 days up to the end of the period: a car that comes here for service renews here
-more often. Claims and contact outcomes are not used yet.
+more often — and claims: the vehicle's claim cases at the store (``claims``) with
+an accident in those 365 days. Contact outcomes are not used: past periods had no
+recorded calls, so the feature would be zero in every training example.
 
 **Model**: logistic regression with a small L2 penalty, fitted by Newton's method
 (IRLS) in plain Python — eleven features and at most ``MAX_EXAMPLES`` examples per
@@ -38,7 +40,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from chexian.customers.models import Vehicle
@@ -56,7 +59,8 @@ MAX_EXAMPLES = 20_000
 HOLDOUT_SHARE = 0.2
 L2 = 1.0
 FEATURES = ("prior_renewals", "prior_periods", "new_car_second_year", "renewed_again", "log_premium",
-            "has_commercial", "new_energy", "own_brand", "sold_here", "consents", "service_visits")
+            "has_commercial", "new_energy", "own_brand", "sold_here", "consents", "service_visits",
+            "claims")
 SERVICE_WINDOW_DAYS = 365  # service visits counted: those in the year up to the end of the period
 # How each feature reads on a case, in both languages (the page shows the one of the user).
 WORDS = {
@@ -71,6 +75,7 @@ WORDS = {
     "sold_here": ("在本店购车", "bought here"),
     "consents": ("同意联系", "consents to contact"),
     "service_visits": ("过去一年来店 {v} 次", "visited for service {v} times in the last year"),
+    "claims": ("过去一年出险 {v} 次", "{v} claim(s) in the last year"),
 }
 
 
@@ -125,19 +130,33 @@ Visits = tuple[list[dt.date], list[int]]
 
 
 def _service_visits(store_ids, cases=None) -> dict[int, Visits]:
-    """Every vehicle's service orders by day (one aggregate query per store); only
-    the vehicles of ``cases`` (a RenewalCase queryset) when given."""
+    """Every vehicle's service orders by day; only the vehicles of ``cases`` (a
+    RenewalCase queryset) when given."""
     from chexian.aftersales.models import ServiceOrder
 
+    return _by_day(ServiceOrder.objects.all(), F("opened_on"), store_ids, cases)
+
+
+def _claims(store_ids, cases=None) -> dict[int, Visits]:
+    """Every vehicle's claim cases at the store by accident day (Beijing time)."""
+    from chexian.claims.models import ClaimCase
+
+    return _by_day(ClaimCase.objects.exclude(step="withdrawn"),
+                   TruncDate("accident_at", tzinfo=timezone.get_default_timezone()), store_ids, cases)
+
+
+def _by_day(queryset, day, store_ids, cases=None) -> dict[int, Visits]:
+    """Rows per vehicle and day, with running counts (one aggregate query per store)."""
     result: dict[int, Visits] = {}
     for store_id in store_ids:
-        rows = ServiceOrder.objects.filter(store_id=store_id)
+        rows = queryset.filter(store_id=store_id)
         if cases is not None:
             rows = rows.filter(vehicle_id__in=cases.filter(store_id=store_id).values("vehicle_id"))
-        rows = rows.values_list("vehicle_id", "opened_on").annotate(n=Count("pk")).order_by("vehicle_id", "opened_on")
-        for vehicle_id, day, n in rows.iterator(chunk_size=5000):
+        rows = (rows.annotate(day=day).values_list("vehicle_id", "day").annotate(n=Count("pk"))
+                .order_by("vehicle_id", "day"))
+        for vehicle_id, day_seen, n in rows.iterator(chunk_size=5000):
             days, running = result.setdefault(vehicle_id, ([], []))
-            days.append(day)
+            days.append(day_seen)
             running.append((running[-1] if running else 0) + n)
     return result
 
@@ -152,7 +171,8 @@ def visits_before(visits: Visits | None, end: dt.date) -> int:
     return (running[last - 1] if last else 0) - (running[first - 1] if first else 0)
 
 
-def features(history: list[Period], index: int, facts, visits: Visits | None = None) -> dict[str, float]:
+def features(history: list[Period], index: int, facts, visits: Visits | None = None,
+             claims: Visits | None = None) -> dict[str, float]:
     period = history[index]
     earlier = history[:index]
     nev, own, sold, consent = facts
@@ -168,6 +188,7 @@ def features(history: list[Period], index: int, facts, visits: Visits | None = N
         "sold_here": float(sold),
         "consents": float(consent),
         "service_visits": float(visits_before(visits, period.end)),
+        "claims": float(visits_before(claims, period.end)),
     }
 
 
@@ -186,6 +207,7 @@ def examples(store_ids, today: dt.date):
     periods = _periods(store_ids)
     facts = _vehicle_facts(store_ids)
     visits = _service_visits(store_ids)
+    claims = _claims(store_ids)
     out = []
     for (store_id, vehicle_id), history in periods.items():
         for index, period in enumerate(history):
@@ -194,7 +216,8 @@ def examples(store_ids, today: dt.date):
             label = renewed(history, index)
             if label is None:
                 continue
-            row = features(history, index, facts.get(vehicle_id, (0, 0, 0, 0)), visits.get(vehicle_id))
+            row = features(history, index, facts.get(vehicle_id, (0, 0, 0, 0)), visits.get(vehicle_id),
+                           claims.get(vehicle_id))
             out.append((store_id, period.end, row, label))
     return out
 
@@ -384,6 +407,7 @@ def score_open_cases(today: dt.date | None = None, *, only_unscored: bool = Fals
     periods = _periods(store_ids, open_cases)
     facts = _vehicle_facts(store_ids)
     visits = _service_visits(store_ids, open_cases)
+    claims = _claims(store_ids, open_cases)
     updates = []
     for pk, store_id, group_id, vehicle_id, due, premium in cases:
         model = models.get((group_id, store_id)) or models.get((group_id, None))
@@ -393,7 +417,8 @@ def score_open_cases(today: dt.date | None = None, *, only_unscored: bool = Fals
         index = next((i for i, p in enumerate(history) if abs((p.end - due).days) <= PERIOD_DAYS), None)
         if index is None:
             continue
-        row = features(history, index, facts.get(vehicle_id, (0, 0, 0, 0)), visits.get(vehicle_id))
+        row = features(history, index, facts.get(vehicle_id, (0, 0, 0, 0)), visits.get(vehicle_id),
+                       claims.get(vehicle_id))
         zh, en = explain(model, row, premium)
         updates.append(RenewalCase(pk=pk, likelihood=round(predict(model, row), 3),
                                    likelihood_reasons={"zh": zh, "en": en}))

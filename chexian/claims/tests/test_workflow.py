@@ -281,3 +281,13 @@ def test_an_issuer_receiving_the_car_opens_the_case_for_the_stores_adjuster(cast
     assert (case.created_by, case.adjuster) == (cast.a_issuer, crew.adjuster)
     with pytest.raises(PermissionDenied):  # the desk opens cases; it does not work them
         services.advance_claim(actor=cast.a_issuer, case=case, data={})
+
+
+def test_a_claim_in_the_last_year_is_a_feature_of_the_renewal_score(cast, crew):
+    from chexian.renewals import likelihood
+
+    case = open_case(crew.adjuster, cast.store_a)
+    claims = likelihood._claims([cast.store_a.pk])
+    day = timezone.localtime(case.accident_at).date()
+    assert likelihood.visits_before(claims.get(case.vehicle_id), day + dt.timedelta(days=30)) == 1
+    assert likelihood.visits_before(claims.get(case.vehicle_id), day + dt.timedelta(days=400)) == 0
