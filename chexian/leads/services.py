@@ -302,6 +302,13 @@ def repair_retention(user, since: dt.date, until: dt.date) -> dict:
     totals = rows.aggregate(noticed=Count("pk"), converted=Count("pk", filter=Q(status=RepairStatus.CONVERTED)),
                             declined=Count("pk", filter=Q(status=RepairStatus.DECLINED)))
     totals["rate"] = round(totals["converted"] * 100 / totals["noticed"]) if totals["noticed"] else None
+    # Accident cars brought in for repair through a claim: those insured elsewhere are retention won.
+    from chexian.claims.models import ClaimCase
+
+    claims = (ClaimCase.objects.restrict(user, "view").exclude(step="withdrawn")
+              .filter(created_at__date__gte=since, created_at__date__lte=until))
+    totals.update(claims.aggregate(claims=Count("pk"), claims_insured_elsewhere=Count("pk", filter=Q(
+        insured_here=False))))
     return totals
 
 

@@ -196,10 +196,16 @@ def test_an_unpaid_case_past_its_promised_day_is_overdue_with_its_age(cast, crew
 
 
 def test_a_claim_for_a_car_insured_elsewhere_becomes_an_intention_customer(cast, crew):
+    from chexian.leads.services import repair_retention
+
     case = open_case(crew.adjuster, cast.store_a)
     assert not case.insured_here
     lead = Lead.objects.get(source=LeadSource.CLAIM)
     assert lead.plate == case.vehicle.plate and case.number in lead.note
+    today = timezone.localdate()
+    retention = repair_retention(cast.a_supervisor, today.replace(day=1), today)
+    assert (retention["claims"], retention["claims_insured_elsewhere"]) == (1, 1)
+    assert repair_retention(cast.b_supervisor, today.replace(day=1), today)["claims"] == 0
 
 
 def test_a_claim_on_our_policy_links_the_policy_and_makes_no_lead(cast, crew):

@@ -61,7 +61,7 @@ def test_damage_noticed_becomes_a_repair_order_and_counts_for_retention(client, 
     assert RepairOpportunity.objects.get().status == RepairStatus.CONVERTED
     today = timezone.localdate()
     assert services.repair_retention(cast.a_supervisor, today.replace(day=1), today) == {
-        "noticed": 1, "converted": 1, "declined": 0, "rate": 100}
+        "noticed": 1, "converted": 1, "declined": 0, "rate": 100, "claims": 0, "claims_insured_elsewhere": 0}
     client.force_login(cast.b_supervisor)
     assert client.post(reverse("leads:repairs"), {"opportunity": opportunity.pk, "status": "declined"}
                        ).status_code == 404
