@@ -58,6 +58,8 @@ def build(*, stores, rng: random.Random, today: dt.date | None = None, per_store
                 services.return_by_insurer(actor=adjuster, case=case, reason="缺少事故认定书原件")
             elif target in ("paid", "payout"):
                 _pay(store, case, adjuster)
+                if target == "payout":
+                    _start_payout(store, case, adjuster, rng)
             made += 1
     return made
 
@@ -75,3 +77,18 @@ def _pay(store, case, actor):
         lines=[{"report_no": case.report_no, "amount": case.insurer_amount}])
     remittances.auto_match(actor=finance, remittance=remittance)
 
+
+def _start_payout(store, case, adjuster, rng):
+    """The third party's money: the form is made and the adjuster and the after-sales manager have signed."""
+    from chexian.claims.choices import PayeeKind
+    from chexian.core.demo_data import person_name
+    from chexian.org.choices import Role
+
+    name = person_name(rng)
+    case.refresh_from_db()
+    payout = services.request_payout(actor=adjuster, case=case, data={
+        "payee_kind": PayeeKind.THIRD_PARTY, "payee_name": name, "bank_name": "中国工商银行", "account_name": name,
+        "account_number": "6222021234567890128", "amount": case.third_party_amount})
+    services.sign_payout(actor=adjuster, payout=payout, role=Role.ADJUSTER)
+    if "aftersales" in store.staff:
+        services.sign_payout(actor=store.staff["aftersales"], payout=payout, role=Role.AFTERSALES_MANAGER)

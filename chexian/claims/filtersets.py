@@ -41,7 +41,8 @@ class ClaimCaseFilterSet(django_filters.FilterSet):
     claim_type = django_filters.ChoiceFilter(choices=ClaimType.choices, label=_("Claim type"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"),
                                            widget=forms.CheckboxInput)
-    insured_here = django_filters.BooleanFilter(label=_("Insured here"), widget=forms.NullBooleanSelect)
+    insured_here = django_filters.BooleanFilter(label=_("Insured here"), widget=forms.Select(
+        choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))]))
 
     class Meta:
         model = ClaimCase

@@ -36,6 +36,7 @@ from chexian.claims.choices import (
 from chexian.core import crypto
 from chexian.core.models import AuditedModel, TimeStampedModel
 from chexian.core.querysets import RestrictedQuerySet
+from chexian.org.choices import Role
 
 ZERO = Decimal("0")
 
@@ -365,7 +366,7 @@ class PayoutSignature(AuditedModel):
     payout = models.ForeignKey(ThirdPartyPayout, models.CASCADE, related_name="signatures",
                                verbose_name=_("payout"))
     position = models.PositiveSmallIntegerField(_("position"))
-    role = models.CharField(_("signed as"), max_length=30)
+    role = models.CharField(_("signed as"), max_length=30, choices=Role.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("signed by"))
     signed_at = models.DateTimeField(_("signed at"))
 

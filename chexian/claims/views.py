@@ -5,6 +5,8 @@ everywhere: ``restrict``, ``get_or_404``; every write goes to ``services``."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -33,6 +35,7 @@ from chexian.claims.forms import (
 from chexian.claims.models import ClaimCase, HandoverBatch, OldPartsHandover, ThirdPartyPayout
 from chexian.core.views import ActionRequiredMixin, ObjectListView, StoreChoiceMixin, field_rows
 from chexian.insurers.models import Insurer
+from chexian.org.choices import Role
 from chexian.org.permissions import can, holds_role
 
 
@@ -125,7 +128,9 @@ class ClaimDetailView(ActionRequiredMixin, CaseMixin, TemplateView):
         payouts = list(case.payouts.prefetch_related("signatures__user"))
         for payout in payouts:
             payout.next_role = services.next_signer(payout) if payout.status == PayoutStatus.SIGNING else None
+            payout.next_role_label = Role(payout.next_role).label if payout.next_role else ""
             payout.may_sign = payout.next_role is not None and holds_role(user, payout.next_role, case.store_id)
+        left_to_pay_out = case.third_party_amount - sum((p.amount for p in payouts), Decimal("0"))
         return super().get_context_data(
             case=case, today=timezone.localdate(),
             overdue=case.step in WITH_INSURER and case.payment_due_on and case.payment_due_on < timezone.localdate()
@@ -151,7 +156,8 @@ class ClaimDetailView(ActionRequiredMixin, CaseMixin, TemplateView):
             withdraw_form=forms.get("withdraw") or (ReasonForm(prefix="wd") if case.step in services.BEFORE_HANDOVER
                                                     else None),
             upload_form=forms.get("upload") or UploadForm(),
-            payouts=payouts, payout_form=forms.get("payout") or (PayoutForm() if case.step == Step.PAYOUT else None),
+            payouts=payouts, payout_form=forms.get("payout") or (PayoutForm(initial={"amount": left_to_pay_out})
+                                                if case.step == Step.PAYOUT and left_to_pay_out > 0 else None),
             may_pay=can(user, "payout.pay", case.store_id), sign_form=SignForm(), confirm_form=ConfirmForm(),
             pay_form=PayForm(), signers=PAYOUT_SIGNERS, **kwargs)
 

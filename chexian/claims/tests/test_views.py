@@ -127,3 +127,36 @@ def test_the_api_opens_and_moves_a_case_and_names_the_rule_on_a_bad_move(client,
     client.force_login(crew.b_adjuster)
     assert client.get(f"/api/claims/{pk}/").status_code == 404
     assert client.get("/api/claims/").json()["count"] == 0
+
+
+def test_a_payout_is_requested_and_signed_in_order_on_the_case_page(client, cast, crew):
+    from django.db import transaction
+
+    from chexian.claims import services
+    from chexian.claims.testing import case_at_payment
+
+    case = case_at_payment(crew.adjuster, cast.store_a, settlement={
+        "settlement_amount": Decimal("8000.00"), "insurer_amount": Decimal("8000.00"),
+        "third_party_amount": Decimal("2000.00")})
+    with transaction.atomic():
+        services.apply_payment(actor=crew.finance, case_id=case.pk, amount=Decimal("8000.00"),
+                               on=timezone.localdate())
+    url = reverse("claims:claim_detail", args=[case.pk])
+    client.force_login(crew.adjuster)
+    assert client.get(url).context["payout_form"].initial["amount"] == Decimal("2000.00")
+    response = client.post(url, {"action": "payout", "payee_kind": "third_party", "payee_name": "陈三者",
+                                 "bank_name": "工商银行", "account_name": "陈三者",
+                                 "account_number": "6222021234567890129", "amount": "2000.00"})
+    assert response.status_code == 400 and "account_number" in response.context["payout_form"].errors
+    client.post(url, {"action": "payout", "payee_kind": "third_party", "payee_name": "陈三者",
+                      "bank_name": "工商银行", "account_name": "陈三者", "account_number": "6222021234567890128",
+                      "amount": "2000.00"})
+    payout = case.payouts.get()
+    response = client.get(url)
+    assert response.context["payout_form"] is None  # nothing left to pay out
+    assert response.context["payouts"][0].may_sign
+    client.post(url, {"action": "sign", "payout": payout.pk, "role": "adjuster"})
+    client.force_login(crew.cashier)  # the cashier is not next: the after-sales manager is
+    assert not client.get(url).context["payouts"][0].may_sign
+    client.post(url, {"action": "sign", "payout": payout.pk, "role": "cashier"})
+    assert [s.role for s in payout.signatures.all()] == ["adjuster"]
