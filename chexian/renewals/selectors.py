@@ -105,3 +105,23 @@ def lapsed(user, today: dt.date, segment: str = "lapsed"):
     else:
         vehicles = vehicles.filter(last_end__lt=one_year, last_end__gte=three_years)
     return vehicles.select_related("owner", "store").order_by("-last_end", "pk")
+
+
+def segment_rates(user, month_start: dt.date) -> list[dict]:
+    """Per segment (SPEC §3.4): the cases whose policy expires in the month, how many were
+    renewed here, lost, still open, and the renewal rate (renewed ÷ due) — one grouped query."""
+    from chexian.renewals.choices import Segment
+
+    month_end = (month_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    rows = {row["segment"]: row for row in (
+        RenewalCase.objects.restrict(user, "view").filter(due_date__gte=month_start, due_date__lt=month_end)
+        .values("segment").annotate(due=Count("pk"), renewed=Count("pk", filter=Q(status=CaseStatus.RENEWED)),
+                                    lost=Count("pk", filter=Q(status=CaseStatus.LOST)),
+                                    open=Count("pk", filter=Q(status=CaseStatus.OPEN)))
+        .order_by())}
+    result = []
+    for segment in Segment:
+        row = rows.get(segment.value, {"due": 0, "renewed": 0, "lost": 0, "open": 0})
+        result.append({"segment": segment.label, **{k: row[k] for k in ("due", "renewed", "lost", "open")},
+                       "rate": round(row["renewed"] * 100 / row["due"]) if row["due"] else None})
+    return result

@@ -195,6 +195,7 @@ class BoardView(ActionRequiredMixin, TemplateView):
         return super().get_context_data(
             rows=selectors.board(self.request.user, today), today=today, month=month,
             targets=selectors.attainment(self.request.user, month),
+            segments=selectors.segment_rates(self.request.user, month),
             target_form=target_form or TargetForm(users=users, initial={"month": month}),
             may_run=can(self.request.user, "renewal.run"), **kwargs)
 

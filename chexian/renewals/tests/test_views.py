@@ -153,3 +153,17 @@ def test_every_page_opens_for_the_supervisor_in_both_languages(client, cast, cas
         response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, (name, language)
     assert client.get(reverse("renewals:case_detail", args=[case.pk])).status_code == 200
+
+
+def test_the_board_shows_the_renewal_rate_of_each_segment(client, cast, case):
+    from chexian.renewals import selectors
+    from chexian.renewals.choices import LostReason
+
+    month = case.due_date.replace(day=1)
+    services.mark_lost(actor=cast.a_issuer, case=case, reason=LostReason.PRICE)
+    rows = {row["segment"]: row for row in selectors.segment_rates(cast.a_supervisor, month)}
+    mine = rows[case.get_segment_display()]
+    assert (mine["due"], mine["renewed"], mine["lost"], mine["rate"]) == (1, 0, 1, 0)
+    assert all(row["due"] == 0 for row in selectors.segment_rates(cast.b_supervisor, month))
+    client.force_login(cast.a_supervisor)
+    assert len(client.get(reverse("renewals:board")).context["segments"]) == len(rows)
