@@ -57,7 +57,9 @@ INSTALLED_APPS = [
     "chexian.leads",
     "chexian.aftersales",
     "chexian.claims",
+    "chexian.commissions",
     "chexian.remittances",
+    "chexian.blankforms",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("chexian.aftersales.api.urls")),
     path("", include("chexian.claims.api.urls")),
     path("", include("chexian.remittances.api.urls")),
+    path("", include("chexian.blankforms.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -38,7 +39,9 @@ urlpatterns = [
     path("leads/", include("chexian.leads.urls")),
     path("aftersales/", include("chexian.aftersales.urls")),
     path("claims/", include("chexian.claims.urls")),
+    path("commission/", include("chexian.commissions.urls")),
     path("remittances/", include("chexian.remittances.urls")),
+    path("blank-forms/", include("chexian.blankforms.urls")),
     path("notifications/", include("chexian.notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

@@ -88,6 +88,7 @@ ACTIONS = {
     "service.view": ("see after-sales service orders (工单) and 在修不在保", "查看售后工单及在修不在保"),
     "service.add": ("enter a service order by hand", "手工录入工单"),
     "service.import": ("import service orders from the DMS", "从 DMS 导入工单"),
+    "commission.view": ("see commission figures per day, issuer and insurer", "查看按日、出单员、保险公司汇总的手续费"),
     "claim.view": ("see claim cases, their documents, handovers and tracking", "查看理赔案件、单证、交接与跟踪"),
     "claim.add": ("open a claim case for an accident car", "为事故车新建理赔案件"),
     "claim.work": ("move a claim through its steps, upload photos, hand over, record old parts, request a "
@@ -95,6 +96,12 @@ ACTIONS = {
     "payout.pay": ("record the payee's receipt and pay a signed third-party payout (signing itself needs the "
                    "signer's role: adjuster, after-sales manager, cashier, finance manager, store manager)",
                    "登记三者签收并支付已签批的三者回款（签字本身需由理赔员、售后经理、收银员、财务经理、店长本人签）"),
+    "blankform.view": ("see the blank-form register, who holds which forms and the day count",
+                       "查看重要单证登记簿、单证持有人及日终盘点"),
+    "blankform.manage": ("receive serial ranges, issue forms to a person, return them, report them lost",
+                         "登记领用的单证号段、发放单证给个人、退回保险公司、登记遗失"),
+    "blankform.use": ("use a form one holds for a policy, void a spoilt form (original kept)",
+                      "将持有的单证用于保单、作废损坏的单证（保留原件）"),
     "remittance.view": ("see insurer remittances (回款), their lines and matches", "查看保险公司回款、明细及匹配"),
     "remittance.add": ("enter or import an insurer remittance", "录入或导入保险公司回款"),
     "remittance.match": ("match remittance money to claim cases, undo a match", "将回款匹配到理赔案件、撤销匹配"),

@@ -412,7 +412,8 @@ class PolicyImporter(TabularImporter):
         ))
         with audit_actor(self.actor):
             log_created(policies)
-        policies_recorded.send(sender=Policy, vehicle_ids={policy.vehicle_id for policy in policies})
+        policies_recorded.send(sender=Policy, vehicle_ids={policy.vehicle_id for policy in policies},
+                                policies=policies)
 
     def _prefetch(self, rows: list[ImportRow]):
         """One query per kind for the chunk: the customers, vehicles and policies its rows name."""

@@ -32,6 +32,8 @@ LEADS = REFER | {"lead.view", "lead.work", "repair.work"}
 READ_CLAIMS = {"claim.view", "remittance.view"}
 WORK_CLAIMS = READ_CLAIMS | {"claim.add", "claim.work"}
 MATCH = {"remittance.add", "remittance.match"}
+# Commission figures (SPEC §3.7): the desk, its managers, finance and the group.
+COMMISSION = {"commission.view"}
 
 MATRIX: dict[str, set[str]] = {
     R.GROUP_OFFICE: VIEW_ALL | READ_AUDIT | CONTACT | READ_BUSINESS | READ_RENEWALS | {"lead.view", "lead.board"}
@@ -70,6 +72,17 @@ for _role, _actions in MATRIX.items():
         _actions |= READ_SERVICE
 for _role in (R.STORE_MANAGER, R.SUPERVISOR, R.AFTERSALES_MANAGER):
     MATRIX[_role] |= WORK_SERVICE
+for _role in (R.GROUP_OFFICE, R.AUDITOR, R.STORE_MANAGER, R.SUPERVISOR, R.ISSUER, R.FINANCE, R.FINANCE_MANAGER):
+    MATRIX[_role] |= COMMISSION
+
+# Blank-form register (SPEC §3.9): managers receive, issue, return and report lost; the desk uses and voids.
+BLANKFORM_VIEW = {"blankform.view"}
+for _role in (R.STORE_MANAGER, R.SUPERVISOR, R.ISSUER, R.FINANCE, R.FINANCE_MANAGER, R.AUDITOR, R.GROUP_OFFICE):
+    MATRIX[_role] |= BLANKFORM_VIEW
+for _role in (R.SUPERVISOR, R.STORE_MANAGER, R.FINANCE_MANAGER):
+    MATRIX[_role] |= {"blankform.manage"}
+for _role in (R.ISSUER, R.SUPERVISOR):
+    MATRIX[_role] |= {"blankform.use"}
 
 # Actions that a sales consultant may take on customers they own.
 OWNER_ACTIONS = {"customer.see_contact", "customer.unmask", "customer.change", "vehicle.change"}

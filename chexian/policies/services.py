@@ -321,7 +321,7 @@ def issue_policy(*, actor, data: PolicyInput, source: str = PolicySource.DIRECT,
                 for c in data.coverages
             ]
         ))
-        policies_recorded.send(sender=Policy, vehicle_ids=[policy.vehicle_id])
+        policies_recorded.send(sender=Policy, vehicle_ids=[policy.vehicle_id], policies=[policy])
         # The quote closes with its first policy; the other line (CTPL or commercial)
         # may still be issued from it afterwards.
         if quote is not None and quote.status != QuoteStatus.ISSUED:

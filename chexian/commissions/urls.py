@@ -1,0 +1,9 @@
+from django.urls import path
+
+from chexian.commissions import views
+
+app_name = "commissions"
+
+urlpatterns = [
+    path("", views.DailyCommissionView.as_view(), name="daily"),
+]
