@@ -6,12 +6,14 @@ with the user, so scoping is ``restrict`` as everywhere."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Sum, Value, When
 
 from chexian.claims.choices import AGING_BUCKETS, ORDER, WITH_INSURER, Step
 from chexian.claims.models import ClaimCase
 
+CENT = Decimal("0.01")  # SQLite sums decimals as floats: money is shown to the fen
 BOARD_CARDS = 20  # cards shown per column; the column header has the full count
 
 
@@ -57,13 +59,15 @@ def aging(user, today: dt.date, *, overdue_only: bool = False):
         waiting = waiting.filter(overdue_q(today))
     waiting = waiting.annotate(bucket=_age_bucket(today))
     totals = {row["bucket"]: row for row in waiting.values("bucket").annotate(
-        count=Count("pk"), outstanding=Sum(F("insurer_amount") - F("paid_amount")),
+        count=Count("pk"), outstanding=Sum(F("insurer_amount") - F("paid_amount"),
+                                            output_field=DecimalField(max_digits=16, decimal_places=2)),
         overdue=Count("pk", filter=overdue_q(today)))}
     buckets = []
     for index, (low, high) in enumerate(AGING_BUCKETS):
         row = totals.get(index, {})
         buckets.append({"index": index, "low": low, "high": high, "count": row.get("count", 0),
-                        "outstanding": row.get("outstanding") or 0, "overdue": row.get("overdue", 0)})
+                        "outstanding": Decimal(row.get("outstanding") or 0).quantize(CENT),
+                        "overdue": row.get("overdue", 0)})
     return waiting.order_by("handed_over_on", "pk"), buckets
 
 

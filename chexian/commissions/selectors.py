@@ -9,12 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Sum, Value
+from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 
 from chexian.policies.models import Cancellation, Policy
 
-ZERO = Value(Decimal("0.00"))
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+CENT = Decimal("0.01")
+MONEY_KEYS = ("premium", "base", "commission", "clawback", "net")
+
+
+def _cents(row: dict) -> dict:
+    """Money to the fen: SQLite adds decimals up as floats and hands back 806.600000000000."""
+    for key in MONEY_KEYS:
+        if key in row:
+            row[key] = Decimal(row[key]).quantize(CENT)
+    return row
+ZERO = Value(Decimal("0.00"), output_field=MONEY)
 GROUPINGS = {
     "day": ("issued_on",),
     "issuer": ("issuer__username", "issuer__first_name"),
@@ -32,15 +43,17 @@ def daily_commission(user, since: dt.date, until: dt.date, *, by: str = "day", s
     commission — plus the period's totals and the commission clawed back by cancellations
     that took effect in it. Two grouped queries and one aggregate, whatever the size."""
     fields = GROUPINGS[by]
-    money = {"policies": Count("pk"), "premium": Coalesce(Sum("premium"), ZERO),
-             "base": Coalesce(Sum("commission_base_amount"), ZERO),
-             "commission": Coalesce(Sum("commission_amount"), ZERO)}
+    money = {"policies": Count("pk"), "premium": Coalesce(Sum("premium"), ZERO, output_field=MONEY),
+             "base": Coalesce(Sum("commission_base_amount"), ZERO, output_field=MONEY),
+             "commission": Coalesce(Sum("commission_amount"), ZERO, output_field=MONEY)}
     issued = policies(user, since, until, store)
-    rows = list(issued.values(*fields).annotate(**money).order_by(*fields))
+    rows = [_cents(row) for row in issued.values(*fields).annotate(**money).order_by(*fields)]
     totals = issued.aggregate(**money)
     cancelled = Cancellation.objects.filter(
         policy__in=Policy.objects.restrict(user, "view").filter(**({"store": store} if store else {})),
         effective_date__gte=since, effective_date__lte=until)
-    totals["clawback"] = cancelled.aggregate(total=Coalesce(Sum("commission_clawback"), ZERO))["total"]
+    totals["clawback"] = cancelled.aggregate(total=Coalesce(Sum("commission_clawback"), ZERO,
+                                                            output_field=MONEY))["total"]
+    totals = _cents(totals)
     totals["net"] = totals["commission"] - totals["clawback"]
     return {"rows": rows, "totals": totals, "by": by}

@@ -59,3 +59,13 @@ def test_a_cancellation_claws_back_commission_on_the_day_it_takes_effect(cast):
     assert figures["totals"]["clawback"] == cancellation.commission_clawback
     assert figures["totals"]["net"] == policy.commission_amount - cancellation.commission_clawback
     assert daily_commission(cast.b_supervisor, today - dt.timedelta(days=30), today)["totals"]["clawback"] == 0
+
+
+def test_sums_keep_two_decimals(cast):
+    today = timezone.localdate()
+    active_contract(cast, cast.store_a, valid_from=today - dt.timedelta(days=100),
+                    valid_until=today + dt.timedelta(days=300))
+    make_policy(cast.a_issuer, make_vehicle(cast.a_issuer, cast.store_a, engine_no="E4"), start=today,
+                issued_on=today)
+    totals = daily_commission(cast.a_supervisor, today, today)["totals"]
+    assert all(totals[k].as_tuple().exponent == -2 for k in ("premium", "base", "commission", "clawback", "net"))
