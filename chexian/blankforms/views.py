@@ -19,17 +19,9 @@ from chexian.blankforms import selectors, services
 from chexian.blankforms.filtersets import BlankFormFilterSet
 from chexian.blankforms.forms import FormActionForm, IssueForm, ReceiveForm
 from chexian.blankforms.models import BlankForm
-from chexian.core.views import ActionRequiredMixin, ObjectListView, StoreChoiceMixin, field_rows
+from chexian.core.views import ActionRequiredMixin, ObjectListView, StoreChoiceMixin, apply_service_error, field_rows
 from chexian.org.models import StaffRole
 from chexian.org.permissions import can
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class FormListView(ObjectListView):
@@ -71,7 +63,7 @@ class ReceiveView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
                 try:
                     batch = services.receive_range(actor=request.user, store=store, **form.cleaned_data)
                 except ValidationError as exc:
-                    _apply_errors(form, exc)
+                    apply_service_error(form, exc)
                 else:
                     messages.success(request, _("Received %(batch)s: %(count)s forms in stock.")
                                      % {"batch": batch, "count": batch.count})
@@ -104,7 +96,7 @@ class IssueView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
                 try:
                     forms = services.issue_range(actor=request.user, store=store, **form.cleaned_data)
                 except ValidationError as exc:
-                    _apply_errors(form, exc)
+                    apply_service_error(form, exc)
                 else:
                     messages.success(request, _("Issued %(count)s forms to %(holder)s.")
                                      % {"count": len(forms), "holder": form.cleaned_data["holder"]})
@@ -150,7 +142,7 @@ class FormDetailView(ActionRequiredMixin, TemplateView):
             except PermissionDenied:
                 raise
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Form %(serial)s updated.") % {"serial": obj.serial})
                 return redirect("blankforms:form_detail", pk=obj.pk)

@@ -33,19 +33,10 @@ from chexian.claims.forms import (
     step_form,
 )
 from chexian.claims.models import ClaimCase, HandoverBatch, OldPartsHandover, ThirdPartyPayout
-from chexian.core.views import ActionRequiredMixin, ObjectListView, StoreChoiceMixin, field_rows
+from chexian.core.views import ActionRequiredMixin, ObjectListView, StoreChoiceMixin, apply_service_error, field_rows
 from chexian.insurers.models import Insurer
 from chexian.org.choices import Role
 from chexian.org.permissions import can, holds_role
-
-
-def apply_errors(form, exc: ValidationError):
-    """A service's ValidationError onto the form: field errors on their fields, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if form is not None and field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ClaimListView(ObjectListView):
@@ -97,7 +88,7 @@ class ClaimCreateView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
                 case = services.open_claim(actor=request.user, store=store,
                                            data={**form.cleaned_data, "vehicle": form.cleaned_data["vehicle"]})
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Claim case %(number)s opened.") % {"number": case.number})
                 return redirect(case.get_absolute_url())
@@ -181,7 +172,7 @@ class ClaimDetailView(ActionRequiredMixin, CaseMixin, TemplateView):
             if form is None:
                 messages.error(request, " ".join(exc.messages))
                 return redirect(self.case.get_absolute_url())
-            apply_errors(form, exc)
+            apply_service_error(form, exc)
             return self.render_to_response(self.get_context_data(forms={self.failed_key: form}), status=400)
         if result is not None:
             return result
@@ -339,7 +330,7 @@ class HandoverCreateView(ActionRequiredMixin, StoreInsurerMixin, TemplateView):
                                            handed_over_on=form.cleaned_data["handed_over_on"],
                                            received_by=form.cleaned_data["received_by"])
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Handover %(number)s recorded: print the list for both signatures.")
                                  % {"number": batch.number})
@@ -394,7 +385,7 @@ class OldPartsCreateView(HandoverCreateView):
             try:
                 services.record_old_parts(actor=request.user, store=self.store, insurer=self.insurer, **data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Old parts recorded."))
                 return redirect("claims:handover_list")

@@ -86,6 +86,18 @@ class ObjectMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
+def apply_service_error(form, exc: ValidationError) -> None:
+    """A service's ValidationError onto a form: dict entries on the field of the same name,
+    everything else (or an unknown name) on the form as a whole."""
+    from django.core.exceptions import NON_FIELD_ERRORS
+
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 class StoreChoiceMixin:
     """The store a record is created in: the user's only store where ``store_action`` is
     allowed, or the one chosen (``store`` in the form or the query string)."""

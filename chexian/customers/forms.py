@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from django.utils import timezone
@@ -128,12 +128,9 @@ class ServiceErrorsMixin:
     field of the same name, everything else (or an unknown name) to the form."""
 
     def add_service_error(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                target = field if field in self.fields and field != NON_FIELD_ERRORS else None
-                self.add_error(target, errors)
-        else:
-            self.add_error(None, exc)
+        from chexian.core.views import apply_service_error
+
+        apply_service_error(self, exc)
 
 
 # ---------------------------------------------------------------- customers

@@ -16,21 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from chexian.core.views import ActionRequiredMixin, ObjectListView, field_rows
+from chexian.core.views import ActionRequiredMixin, ObjectListView, apply_service_error, field_rows
 from chexian.core.views import StoreChoiceMixin as BaseStoreChoiceMixin
 from chexian.leads import services
 from chexian.leads.choices import LeadSource, LeadStatus
 from chexian.leads.forms import FollowUpForm, LeadForm, ReferralForm
 from chexian.leads.models import Lead
 from chexian.org.permissions import can
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class StoreChoiceMixin(BaseStoreChoiceMixin):
@@ -49,7 +41,7 @@ class StoreChoiceMixin(BaseStoreChoiceMixin):
         try:
             return services.capture_lead(actor=self.request.user, store=store, data={**form.cleaned_data, **extra})
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_error(form, exc)
             return None
 
 
@@ -149,7 +141,7 @@ class LeadDetailView(ActionRequiredMixin, TemplateView):
             try:
                 services.follow_up(actor=request.user, lead=self.lead, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Follow-up recorded."))
                 return redirect("leads:lead_detail", pk=self.lead.pk)
@@ -271,7 +263,7 @@ class RepairListView(ActionRequiredMixin, StoreChoiceMixin, TemplateView):
                 try:
                     services.note_repair(actor=request.user, store=store, **form.cleaned_data)
                 except ValidationError as exc:
-                    _apply_errors(form, exc)
+                    apply_service_error(form, exc)
                 else:
                     messages.success(request, _("Thank you: after-sales will offer the repair."))
                     return redirect("leads:repairs")
