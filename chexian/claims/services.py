@@ -87,6 +87,13 @@ def _lock(case: ClaimCase) -> ClaimCase:
     return ClaimCase.objects.select_for_update().select_related("store", "insurer", "vehicle").get(pk=case.pk)
 
 
+def _lock_to_work(case: ClaimCase, actor) -> ClaimCase:
+    """The case, locked, for an actor who may work claims in its store (else PermissionDenied)."""
+    case = _lock(case)
+    _require(actor, "claim.work", case.store_id, _("Your role may not work claim cases in this store."))
+    return case
+
+
 def _move(case: ClaimCase, to_step: str, *, actor, reason: str = "", backwards: bool = False,
           by_insurer: bool = False, data: dict | None = None):
     ClaimTransition.objects.create(case=case, from_step=case.step, to_step=to_step, backwards=backwards,
@@ -226,8 +233,7 @@ def advance_claim(*, actor, case: ClaimCase, data: dict | None = None) -> ClaimC
 
     Only the six hand-worked steps complete here; a step's data is checked
     before it is left, so no step is ever skipped."""
-    case = _lock(case)
-    _require(actor, "claim.work", case.store_id, _("Your role may not work claim cases in this store."))
+    case = _lock_to_work(case, actor)
     if case.step not in STEP_FIELDS:
         raise ClaimStepError(DONE_ELSEWHERE.get(case.step) or _("This case is closed."))
     data = dict(data or {})
@@ -253,8 +259,7 @@ def advance_claim(*, actor, case: ClaimCase, data: dict | None = None) -> ClaimC
 @transaction.atomic
 def update_claim(*, actor, case: ClaimCase, data: dict) -> ClaimCase:
     """Save the current step's data without completing it (a draft of the step)."""
-    case = _lock(case)
-    _require(actor, "claim.work", case.store_id, _("Your role may not work claim cases in this store."))
+    case = _lock_to_work(case, actor)
     allowed = set(STEP_FIELDS.get(case.step, ()))
     unknown = set(data) - allowed
     if unknown:
@@ -279,8 +284,7 @@ def _reason(reason: str) -> str:
 @transaction.atomic
 def go_back(*, actor, case: ClaimCase, to_step: str, reason: str) -> ClaimCase:
     """Back to an earlier step before the handover, with a reason (a wrong assessment, a failed check…)."""
-    case = _lock(case)
-    _require(actor, "claim.work", case.store_id, _("Your role may not work claim cases in this store."))
+    case = _lock_to_work(case, actor)
     reason = _reason(reason)
     if case.step not in (*BEFORE_HANDOVER, Step.HANDOVER):
         raise ClaimStepError(_("After the handover only the insurer returns a case (核赔退回)."))
@@ -296,8 +300,7 @@ def go_back(*, actor, case: ClaimCase, to_step: str, reason: str) -> ClaimCase:
 def return_by_insurer(*, actor, case: ClaimCase, reason: str, to_step: str = Step.FILING) -> ClaimCase:
     """核赔退回: the insurer sends a handed-over case back with its reason; the adjuster
     fixes it from ``to_step`` (filing by default) and hands it over again."""
-    case = _lock(case)
-    _require(actor, "claim.work", case.store_id, _("Your role may not work claim cases in this store."))
+    case = _lock_to_work(case, actor)
     reason = _reason(reason)
     if case.step not in WITH_INSURER:
         raise ClaimStepError(_("Only a case handed over to the insurer can be returned by it."))
@@ -316,8 +319,7 @@ def return_by_insurer(*, actor, case: ClaimCase, reason: str, to_step: str = Ste
 @transaction.atomic
 def withdraw_claim(*, actor, case: ClaimCase, reason: str) -> ClaimCase:
     """撤案: the customer withdraws the claim before the handover."""
-    case = _lock(case)
-    _require(actor, "claim.work", case.store_id, _("Your role may not work claim cases in this store."))
+    case = _lock_to_work(case, actor)
     reason = _reason(reason)
     if case.step not in BEFORE_HANDOVER or case.paid_amount:
         raise ClaimStepError(_("Only a case not yet handed over can be withdrawn."))

@@ -9,20 +9,11 @@ from django.utils import timezone
 
 from chexian.claims.choices import Step
 from chexian.claims.models import ClaimCase, HandoverBatch
-from chexian.claims.testing import case_at_handover, claims_crew, open_case, png_upload, walk_to
+from chexian.claims.testing import case_at_handover, open_case, png_upload, walk_to
 from chexian.core.testing import make_vehicle
 from chexian.insurers.models import Insurer
-from chexian.policies.tests.factories import active_contract
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def crew(cast):
-    today = timezone.localdate()
-    active_contract(cast, cast.store_a, valid_from=today - dt.timedelta(days=400),
-                    valid_until=today + dt.timedelta(days=400))
-    return claims_crew(cast)
 
 
 def test_the_board_shows_each_step_with_its_cases_and_only_the_users_stores(client, cast, crew):

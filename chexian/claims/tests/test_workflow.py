@@ -13,20 +13,12 @@ from django.utils import timezone
 from chexian.claims import selectors, services
 from chexian.claims.choices import ORDER, ClaimType, DocumentKind, PayeeKind, PayoutStatus, Step, Tier, tier_of
 from chexian.claims.models import ClaimTransition
-from chexian.claims.testing import STEP_DATA, case_at_payment, claims_crew, open_case, walk_to
+from chexian.claims.testing import STEP_DATA, case_at_payment, open_case, walk_to
 from chexian.leads.choices import LeadSource
 from chexian.leads.models import Lead
-from chexian.policies.tests.factories import active_contract, make_policy
+from chexian.policies.tests.factories import make_policy
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def crew(cast):
-    today = timezone.localdate()
-    active_contract(cast, cast.store_a, valid_from=today - dt.timedelta(days=400),
-                    valid_until=today + dt.timedelta(days=400))
-    return claims_crew(cast)
 
 
 def pay(case, amount, actor):
