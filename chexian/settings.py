@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "chexian.commissions",
     "chexian.remittances",
     "chexian.blankforms",
+    "chexian.statements",
+    "chexian.incentives",
     "django_tasks",
     "django_tasks_db",
 ]

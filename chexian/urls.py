@@ -19,6 +19,8 @@ api_patterns = [
     path("", include("chexian.claims.api.urls")),
     path("", include("chexian.remittances.api.urls")),
     path("", include("chexian.blankforms.api.urls")),
+    path("", include("chexian.statements.api.urls")),
+    path("", include("chexian.incentives.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -42,6 +44,8 @@ urlpatterns = [
     path("commission/", include("chexian.commissions.urls")),
     path("remittances/", include("chexian.remittances.urls")),
     path("blank-forms/", include("chexian.blankforms.urls")),
+    path("statements/", include("chexian.statements.urls")),
+    path("gifts/", include("chexian.incentives.urls")),
     path("notifications/", include("chexian.notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

@@ -84,6 +84,28 @@ for _role in (R.SUPERVISOR, R.STORE_MANAGER, R.FINANCE_MANAGER):
 for _role in (R.ISSUER, R.SUPERVISOR):
     MATRIX[_role] |= {"blankform.use"}
 
+# Monthly commission statements (SPEC §3.7, seed-002 §4.6): finance and the desk's managers build, send and
+# chase them with the insurer; the group and the auditors read them.
+for _role in (R.GROUP_OFFICE, R.AUDITOR, R.STORE_MANAGER, R.SUPERVISOR, R.FINANCE, R.FINANCE_MANAGER):
+    MATRIX[_role] |= {"statement.view"}
+for _role in (R.STORE_MANAGER, R.SUPERVISOR, R.FINANCE, R.FINANCE_MANAGER):
+    MATRIX[_role] |= {"statement.manage"}
+
+# Gifts and rebates (SPEC §3.7, DOMAIN §4): recorded honestly by the desk, approved only by the insurance
+# supervisor (or the store manager above them), redeemed by the departments that give the service; the
+# compliance report and profit are for management, finance and the group.
+for _role in (R.GROUP_OFFICE, R.AUDITOR, R.STORE_MANAGER, R.SUPERVISOR, R.ISSUER, R.FINANCE, R.FINANCE_MANAGER,
+              R.AFTERSALES_MANAGER, R.DEPARTMENT):
+    MATRIX[_role] |= {"incentive.view"}
+for _role in (R.STORE_MANAGER, R.SUPERVISOR, R.ISSUER):
+    MATRIX[_role] |= {"incentive.add"}
+for _role in (R.STORE_MANAGER, R.SUPERVISOR):
+    MATRIX[_role] |= {"incentive.approve"}
+for _role in (R.STORE_MANAGER, R.SUPERVISOR, R.ISSUER, R.AFTERSALES_MANAGER, R.DEPARTMENT):
+    MATRIX[_role] |= {"incentive.redeem"}
+for _role in (R.GROUP_OFFICE, R.AUDITOR, R.STORE_MANAGER, R.SUPERVISOR, R.FINANCE, R.FINANCE_MANAGER):
+    MATRIX[_role] |= {"compliance.view", "profit.view"}
+
 # Actions that a sales consultant may take on customers they own.
 OWNER_ACTIONS = {"customer.see_contact", "customer.unmask", "customer.change", "vehicle.change"}
 
