@@ -36,14 +36,14 @@ def _printed_by(user) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
-def _footer(store, number: str, user) -> tuple[str, object]:
+def sheet_footer(store, number: str, user) -> tuple[str, object]:
     printed_at = timezone.localtime()
     # The watermark line: which list, who printed it, when (the margin box takes a CSS string).
     printed = _("Printed by %(name)s at %(time)s") % {"name": _printed_by(user), "time": f"{printed_at:%Y-%m-%d %H:%M}"}
     return css_string(f"{store.name} · {number} · {printed}"), printed_at
 
 
-def _render(template: str, context: dict) -> bytes:
+def render_sheet(template: str, context: dict) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=render_to_string(template, context), url_fetcher=_refuse_fetch).write_pdf()
@@ -80,7 +80,7 @@ def handover_context(batch, *, user) -> dict:
         }
         for tier, rows in by_tier.items() if rows
     ]
-    footer, printed_at = _footer(batch.store, batch.number, user)
+    footer, printed_at = sheet_footer(batch.store, batch.number, user)
     return {
         "batch": batch,
         "store": batch.store,
@@ -98,7 +98,7 @@ def handover_context(batch, *, user) -> dict:
 def handover_pdf(batch, *, user, reason: str = "") -> bytes:
     """The handover list of ``batch`` as PDF bytes (A4, the active language); logged as an export."""
     context = handover_context(batch, user=user)
-    pdf = _render("claims/handover_sheet.html", context)
+    pdf = render_sheet("claims/handover_sheet.html", context)
     log_action(AuditAction.EXPORT, batch, actor=user, reason=reason,
                after={"format": "pdf", "sheet": "handover", "cases": context["count"],
                       "total_due": str(context["total_due"])})
@@ -118,7 +118,7 @@ def old_parts_context(record, *, user) -> dict:
         "repair_order_no": case.repair_order_no,
         "assessed": case.assessed_amount,
     } for case in cases]
-    footer, printed_at = _footer(record.store, f"#{record.pk}", user)
+    footer, printed_at = sheet_footer(record.store, f"#{record.pk}", user)
     if record.outcome == OldPartsOutcome.DESTROYED:
         title = _("Old parts destruction record (旧件销毁记录)")
         signatures = [(_("Destroyed by (销毁人)"), record.store.name, record.signed_by_store),
@@ -142,7 +142,7 @@ def old_parts_context(record, *, user) -> dict:
 def old_parts_pdf(record, *, user, reason: str = "") -> bytes:
     """The old-parts handover (or destruction) list of ``record`` as PDF bytes; logged as an export."""
     context = old_parts_context(record, user=user)
-    pdf = _render("claims/old_parts_sheet.html", context)
+    pdf = render_sheet("claims/old_parts_sheet.html", context)
     log_action(AuditAction.EXPORT, record, actor=user, reason=reason,
                after={"format": "pdf", "sheet": "old_parts", "cases": len(context["rows"])})
     return pdf

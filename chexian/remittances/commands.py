@@ -76,7 +76,7 @@ def run(command, *, file, store, insurer, user, received_on=None, reference="", 
         f"Remittance {remittance.number}: {path.name} → {store_obj.code}, {insurer_obj.short_name}, "
         f"received {remittance.received_on.isoformat()}"))
     command.stdout.write(f"  lines {lines}, total ¥{remittance.total_amount}")
-    if no_auto_match or purpose != Purpose.CLAIMS or not can(actor, "remittance.match", store_obj.pk):
+    if no_auto_match or not can(actor, "remittance.match", store_obj.pk):
         command.stdout.write(f"  auto-matched 0 (not run), left unmatched {lines}")
         return
     counts = services.auto_match(actor=actor, remittance=remittance)

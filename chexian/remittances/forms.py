@@ -95,5 +95,13 @@ class MatchForm(ServiceErrorsMixin, forms.Form):
                                 help_text=_("Empty: as much as the line has left and the case still owes."))
 
 
+class StatementMatchForm(ServiceErrorsMixin, forms.Form):
+    statement = forms.CharField(label=_("Commission statement"), max_length=40,
+                                help_text=_("Its statement number or the invoice number."))
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                                required=False,
+                                help_text=_("Empty: as much as the line has left and the statement still owes."))
+
+
 class UnmatchForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(label=_("Why undo this match?"), max_length=300)

@@ -184,7 +184,8 @@ class AllocationQuerySet(RestrictedQuerySet):
 
 
 class Allocation(AuditedModel):
-    """Money of one remittance line put towards one target: a claim case today.
+    """Money of one remittance line put towards one target: a claim case (claim payments)
+    or a commission statement (commission).
 
     An allocation is never deleted: unmatching reverses it with a reason, so the
     line shows what was matched, by whom, and why it was undone.
@@ -193,9 +194,8 @@ class Allocation(AuditedModel):
     line = models.ForeignKey(RemittanceLine, models.PROTECT, related_name="allocations", verbose_name=_("line"))
     claim = models.ForeignKey("claims.ClaimCase", models.PROTECT, null=True, blank=True,
                               related_name="remittance_allocations", verbose_name=_("claim case"))
-    # Hook for commission remittances (SPEC §3.7): a nullable foreign key to the
-    # commission statement goes here, and ``one_target`` below becomes "exactly one
-    # of claim and statement" — Q(claim set, statement null) | Q(claim null, statement set).
+    statement = models.ForeignKey("statements.Statement", models.PROTECT, null=True, blank=True,
+                                  related_name="remittance_allocations", verbose_name=_("commission statement"))
     amount = _money(_("amount"), validators=[MinValueValidator(CENT)])
     auto = models.BooleanField(_("matched automatically"), default=False)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("matched by"))
@@ -214,8 +214,11 @@ class Allocation(AuditedModel):
         ordering = ["at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(claim__isnull=False), name="%(app_label)s_%(class)s_one_target",
-                violation_error_message=_("An allocation pays exactly one thing: a claim case."),
+                condition=Q(claim__isnull=False, statement__isnull=True) | Q(claim__isnull=True,
+                                                                            statement__isnull=False),
+                name="%(app_label)s_%(class)s_one_target",
+                violation_error_message=_("An allocation pays exactly one thing: a claim case or a commission "
+                                          "statement."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="%(app_label)s_%(class)s_amount_positive",
@@ -228,7 +231,7 @@ class Allocation(AuditedModel):
 
     @property
     def target(self):
-        return self.claim
+        return self.claim if self.claim_id else self.statement
 
     @property
     def is_active(self) -> bool:

@@ -48,6 +48,21 @@ def find_case(user, remittance: Remittance, text: str) -> ClaimCase | None:
     return candidates[0] if candidates else None
 
 
+def find_statement(user, remittance: Remittance, text: str):
+    """The commission statement a person means by its number or its invoice number, among
+    those they may see; the remittance's own store and insurer first (another's is returned
+    too, so matching can say why it refuses)."""
+    from chexian.statements.models import Statement
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    candidates = list(Statement.objects.restrict(user, "view")
+                      .filter(Q(number=text.upper()) | Q(invoice_no=text.upper())).select_related("insurer")[:10])
+    candidates.sort(key=lambda s: (s.store_id != remittance.store_id, s.insurer_id != remittance.insurer_id))
+    return candidates[0] if candidates else None
+
+
 def suggested_cases(lines):
     """{line id: case} for lines whose report number names a case of the remittance's store and insurer."""
     lines = [line for line in lines if line.report_no]

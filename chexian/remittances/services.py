@@ -38,6 +38,9 @@ from chexian.org.permissions import can
 from chexian.remittances.choices import Purpose, RemittanceSource
 from chexian.remittances.importer import ImportRefused, Problem, check_size, parse_lines
 from chexian.remittances.models import ZERO, Allocation, Remittance, RemittanceLine
+from chexian.statements import services as statement_services
+from chexian.statements.choices import State
+from chexian.statements.models import Statement
 
 LINE_FIELDS = ("report_no", "policy_number", "plate", "payee", "paid_on", "amount", "note")
 REMITTANCE_FIELDS = ("purpose", "received_on", "reference", "total_amount", "note")
@@ -236,20 +239,57 @@ def _lock_line(line_id: int) -> RemittanceLine:
 def _require_match(actor, remittance: Remittance):
     _require(actor, "remittance.match", remittance.store_id,
              _("Your role may not match remittances in this store."))
-    if remittance.purpose != Purpose.CLAIMS:
-        raise ValidationError(_("Commission remittances are matched to commission statements, which are not in "
-                                "Chexian yet; they stay on the unmatched list until then."), code="purpose")
 
 
-def _allocate(actor, line: RemittanceLine, case: ClaimCase, amount: Decimal, *, auto: bool) -> Allocation:
+def _require_purpose(remittance: Remittance, purpose: str):
+    if remittance.purpose != purpose:
+        raise ValidationError(
+            _("Claim payments are matched to claim cases, commission to commission statements: this remittance is "
+              "%(purpose)s.") % {"purpose": remittance.get_purpose_display()}, code="purpose")
+
+
+def _allocate(actor, line: RemittanceLine, target, amount: Decimal, *, auto: bool) -> Allocation:
+    """Pay ``target`` (a claim case or a commission statement) from the line: its own service
+    locks it and refuses more than is due."""
     remittance = line.remittance
-    apply_payment(actor=actor, case_id=case.pk, amount=amount, on=remittance.received_on)
-    allocation = Allocation(line=line, claim=case, amount=amount, auto=auto, by=actor, at=timezone.now())
+    if isinstance(target, ClaimCase):
+        apply_payment(actor=actor, case_id=target.pk, amount=amount, on=remittance.received_on)
+        allocation = Allocation(line=line, claim=target, amount=amount, auto=auto, by=actor, at=timezone.now())
+    else:
+        statement_services.apply_payment(actor=actor, statement_id=target.pk, amount=amount,
+                                         on=remittance.received_on)
+        allocation = Allocation(line=line, statement=target, amount=amount, auto=auto, by=actor, at=timezone.now())
     line.allocated_amount += amount
     with audit_actor(actor):
         allocation.save()
         line.save(update_fields=["allocated_amount"])
     return allocation
+
+
+def _check_amount(line: RemittanceLine, amount: Decimal | None, outstanding: Decimal, *, target: str,
+                  target_field: str) -> Decimal:
+    """The amount to allocate: given, or as much as both the line and the target allow."""
+    left = line.unallocated
+    if left <= ZERO:
+        raise ValidationError(_("Line %(line)s is fully matched already: it has no money left to allocate.")
+                              % {"line": line.line_no}, code="line_matched")
+    if amount is None:
+        amount = min(left, outstanding)
+        if amount <= ZERO:
+            raise ValidationError({target_field: [ValidationError(
+                _("%(target)s has nothing outstanding: it is paid in full or has no amount due yet.")
+                % {"target": target}, code="case_paid")]})
+    if amount <= ZERO:
+        raise ValidationError({"amount": [ValidationError(_("The amount is more than zero."), code="min_value")]})
+    if amount > left:
+        raise ValidationError({"amount": [ValidationError(
+            _("Only ¥%(left)s of line %(line)s is not yet allocated.") % {"left": left, "line": line.line_no},
+            code="more_than_line")]})
+    if amount > outstanding:
+        raise ValidationError({"amount": [ValidationError(
+            _("%(target)s has ¥%(outstanding)s outstanding: ¥%(amount)s would pay it more than is due.")
+            % {"target": target, "outstanding": outstanding, "amount": amount}, code="more_than_due")]})
+    return amount
 
 
 @transaction.atomic
@@ -264,6 +304,7 @@ def match(*, actor, line: RemittanceLine, case: ClaimCase, amount: Decimal | Non
     line = _lock_line(line.pk)
     remittance = line.remittance
     _require_match(actor, remittance)
+    _require_purpose(remittance, Purpose.CLAIMS)
     case = ClaimCase.objects.get(pk=case.pk)
     if case.store_id != remittance.store_id:
         raise ValidationError({"case": [ValidationError(
@@ -274,28 +315,76 @@ def match(*, actor, line: RemittanceLine, case: ClaimCase, amount: Decimal | Non
             _("Case %(number)s is claimed from %(insurer)s, not from %(payer)s who sent this money.")
             % {"number": case.number, "insurer": case.insurer.short_name, "payer": remittance.insurer.short_name},
             code="case_other_insurer")]})
-    left = line.unallocated
-    if left <= ZERO:
-        raise ValidationError(_("Line %(line)s is fully matched already: it has no money left to allocate.")
-                              % {"line": line.line_no}, code="line_matched")
-    outstanding = case.outstanding
-    if amount is None:
-        amount = min(left, outstanding)
-        if amount <= ZERO:
-            raise ValidationError({"case": [ValidationError(
-                _("Case %(number)s has nothing outstanding: it is paid in full or has no amount due yet.")
-                % {"number": case.number}, code="case_paid")]})
-    if amount <= ZERO:
-        raise ValidationError({"amount": [ValidationError(_("The amount is more than zero."), code="min_value")]})
-    if amount > left:
-        raise ValidationError({"amount": [ValidationError(
-            _("Only ¥%(left)s of line %(line)s is not yet allocated.") % {"left": left, "line": line.line_no},
-            code="more_than_line")]})
-    if amount > outstanding:
-        raise ValidationError({"amount": [ValidationError(
-            _("Case %(number)s has ¥%(outstanding)s outstanding: ¥%(amount)s would pay it more than is due.")
-            % {"number": case.number, "outstanding": outstanding, "amount": amount}, code="more_than_due")]})
+    amount = _check_amount(line, amount, case.outstanding, target=_("Case %(number)s") % {"number": case.number},
+                           target_field="case")
     return _allocate(actor, line, case, amount, auto=False)
+
+
+@transaction.atomic
+def match_statement(*, actor, line: RemittanceLine, statement: Statement,
+                    amount: Decimal | None = None) -> Allocation:
+    """Allocate commission money of a line to a commission statement by hand (partial
+    payments are fine). Refused: a statement of another store or insurer, one not yet
+    invoiced, more than the line has left or the statement still owes."""
+    line = _lock_line(line.pk)
+    remittance = line.remittance
+    _require_match(actor, remittance)
+    _require_purpose(remittance, Purpose.COMMISSIONS)
+    statement = Statement.objects.select_related("insurer").get(pk=statement.pk)
+    if statement.store_id != remittance.store_id:
+        raise ValidationError({"statement": [ValidationError(
+            _("Statement %(number)s belongs to another store: a remittance pays only its own store's statements.")
+            % {"number": statement.number}, code="statement_other_store")]})
+    if statement.insurer_id != remittance.insurer_id:
+        raise ValidationError({"statement": [ValidationError(
+            _("Statement %(number)s is with %(insurer)s, not with %(payer)s who sent this money.")
+            % {"number": statement.number, "insurer": statement.insurer.short_name,
+               "payer": remittance.insurer.short_name}, code="statement_other_insurer")]})
+    amount = _check_amount(line, amount, statement.outstanding,
+                           target=_("Statement %(number)s") % {"number": statement.number}, target_field="statement")
+    return _allocate(actor, line, statement, amount, auto=False)
+
+
+def _auto_match_statements(actor, remittance: Remittance) -> dict:
+    """Commission money: a line whose note or policy-number cell names an invoiced statement
+    (its number or its invoice number) pays it, as far as both go; then, if what the
+    remittance still carries equals what exactly one invoiced statement of the insurer
+    still owes, those lines pay it. Nothing is split between statements or guessed."""
+    lines = list(remittance.lines.select_for_update().unmatched().order_by("pk"))
+    for line in lines:
+        line.remittance = remittance
+    open_statements = list(Statement.objects.filter(store_id=remittance.store_id, insurer_id=remittance.insurer_id,
+                                                    state=State.INVOICED).order_by("month"))
+    matched, amount = 0, ZERO
+
+    def pay(line, statement, money) -> bool:
+        nonlocal matched, amount
+        try:
+            with transaction.atomic():
+                _allocate(actor, line, statement, money, auto=True)
+        except ValidationError:
+            line.allocated_amount = RemittanceLine.objects.values_list("allocated_amount", flat=True).get(pk=line.pk)
+            return False
+        statement.refresh_from_db(fields=["paid_amount", "state", "paid_on"])
+        matched += 1
+        amount += money
+        return True
+
+    for line in lines:
+        text = f"{line.note} {line.policy_number}".upper()
+        named = next((s for s in open_statements if s.number.upper() in text
+                      or (s.invoice_no and s.invoice_no.upper() in text)), None)
+        if named is not None and named.outstanding > ZERO:
+            pay(line, named, min(line.unallocated, named.outstanding))
+    left = [line for line in lines if line.unallocated > ZERO]
+    carried = sum((line.unallocated for line in left), ZERO)
+    owing = [s for s in open_statements if s.state == State.INVOICED and s.outstanding == carried]
+    if carried > ZERO and len(owing) == 1:
+        for line in left:
+            if not pay(line, owing[0], line.unallocated):
+                break
+    return {"lines": remittance.lines.count(), "matched": matched, "amount": amount,
+            "unmatched": remittance.lines.unmatched().count()}
 
 
 @transaction.atomic
@@ -311,6 +400,8 @@ def auto_match(*, actor, remittance: Remittance) -> dict:
     matched now, and lines still holding unallocated money."""
     remittance = Remittance.objects.select_related("insurer").get(pk=remittance.pk)
     _require_match(actor, remittance)
+    if remittance.purpose == Purpose.COMMISSIONS:
+        return _auto_match_statements(actor, remittance)
     lines = list(remittance.lines.select_for_update().unmatched().exclude(report_no="").order_by("pk"))
     groups: dict[str, list[RemittanceLine]] = defaultdict(list)
     for line in lines:
@@ -364,7 +455,12 @@ def unmatch(*, actor, allocation: Allocation, reason: str) -> Allocation:
              _("Your role may not match remittances in this store."))
     if allocation.reversed_at is not None:
         raise ValidationError(_("This match was already undone."), code="already_unmatched")
-    apply_payment(actor=actor, case_id=allocation.claim_id, amount=-allocation.amount, on=line.remittance.received_on)
+    if allocation.claim_id:
+        apply_payment(actor=actor, case_id=allocation.claim_id, amount=-allocation.amount,
+                      on=line.remittance.received_on)
+    else:
+        statement_services.apply_payment(actor=actor, statement_id=allocation.statement_id,
+                                         amount=-allocation.amount, on=line.remittance.received_on)
     allocation.line = line
     allocation.reversed_at = timezone.now()
     allocation.reversed_by = actor

@@ -26,6 +26,7 @@ from chexian.remittances.forms import (
     MatchForm,
     RemittanceForm,
     RemittanceImportForm,
+    StatementMatchForm,
     UnmatchForm,
     line_formset,
 )
@@ -67,17 +68,21 @@ class RemittanceDetailView(ActionRequiredMixin, TemplateView):
     @property
     def may_match(self) -> bool:
         remittance = self.remittance
-        return remittance.purpose == Purpose.CLAIMS and can(self.request.user, "remittance.match",
-                                                             remittance.store_id)
+        return can(self.request.user, "remittance.match", remittance.store_id)
+
+    @property
+    def match_form_class(self):
+        return MatchForm if self.remittance.purpose == Purpose.CLAIMS else StatementMatchForm
 
     def get_context_data(self, bound_forms=None, **kwargs):
         remittance, user = self.remittance, self.request.user
-        allocations = Allocation.objects.select_related("claim", "by", "reversed_by").order_by("at", "pk")
+        allocations = Allocation.objects.select_related("claim", "statement", "by", "reversed_by").order_by("at", "pk")
         lines = list(remittance.lines.prefetch_related(Prefetch("allocations", queryset=allocations))
                      .order_by("line_no"))
         for line in lines:
             line.remittance = remittance
-        suggestions = selectors.suggested_cases(lines)
+        claims = remittance.purpose == Purpose.CLAIMS
+        suggestions = selectors.suggested_cases(lines) if claims else {}
         may_match = self.may_match
         for line in lines:
             line.suggested_case = suggestions.get(line.pk)
@@ -86,14 +91,14 @@ class RemittanceDetailView(ActionRequiredMixin, TemplateView):
                     if allocation.is_active:
                         allocation.unmatch_form = UnmatchForm(prefix=f"allocation-{allocation.pk}")
             if may_match and line.unallocated > 0:
-                line.match_form = (bound_forms or {}).get(line.pk) or MatchForm(
-                    prefix=f"line-{line.pk}",
-                    initial={"case": line.suggested_case.report_no if line.suggested_case else line.report_no})
+                initial = ({"case": line.suggested_case.report_no if line.suggested_case else line.report_no}
+                           if claims else {})
+                line.match_form = (bound_forms or {}).get(line.pk) or self.match_form_class(
+                    prefix=f"line-{line.pk}", initial=initial)
         history = (AuditLog.objects.restrict(user).for_object(remittance).select_related("content_type")[:50]
                    if can(user, "audit.view", remittance.store_id) else [])
         return super().get_context_data(
             remittance=remittance, lines=lines, may_match=may_match, history=history,
-            awaits_statements=remittance.purpose == Purpose.COMMISSIONS,
             properties=field_rows(remittance, ["number", "store", "insurer", "purpose", "received_on", "reference",
                                                "total_amount", "source", "file_name", "note", "created_by"]),
             **kwargs)
@@ -120,22 +125,45 @@ class RemittanceDetailView(ActionRequiredMixin, TemplateView):
         line = self.remittance.lines.filter(pk=request.POST.get("line") or 0).first()
         if line is None:
             raise Http404
-        form = MatchForm(request.POST, prefix=f"line-{line.pk}")
+        form = self.match_form_class(request.POST, prefix=f"line-{line.pk}")
         if form.is_valid():
-            case = selectors.find_case(request.user, self.remittance, form.cleaned_data["case"])
-            if case is None:
-                form.add_error("case", _("No claim case with this report number or case number in your stores."))
+            if self.remittance.purpose == Purpose.CLAIMS:
+                done = self._match_case(request, line, form)
             else:
-                try:
-                    allocation = services.match(actor=request.user, line=line, case=case,
-                                                amount=form.cleaned_data["amount"])
-                except ValidationError as exc:
-                    form.add_service_error(exc)
-                else:
-                    messages.success(request, _("¥%(amount)s of line %(line)s matched to case %(case)s.") % {
-                        "amount": allocation.amount, "line": line.line_no, "case": case.number})
-                    return redirect(f"{self.remittance.get_absolute_url()}#line-{line.line_no}")
+                done = self._match_statement(request, line, form)
+            if done:
+                return redirect(f"{self.remittance.get_absolute_url()}#line-{line.line_no}")
         return self.render_to_response(self.get_context_data(bound_forms={line.pk: form}), status=400)
+
+    def _match_case(self, request, line, form) -> bool:
+        case = selectors.find_case(request.user, self.remittance, form.cleaned_data["case"])
+        if case is None:
+            form.add_error("case", _("No claim case with this report number or case number in your stores."))
+            return False
+        try:
+            allocation = services.match(actor=request.user, line=line, case=case, amount=form.cleaned_data["amount"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+            return False
+        messages.success(request, _("¥%(amount)s of line %(line)s matched to case %(case)s.") % {
+            "amount": allocation.amount, "line": line.line_no, "case": case.number})
+        return True
+
+    def _match_statement(self, request, line, form) -> bool:
+        statement = selectors.find_statement(request.user, self.remittance, form.cleaned_data["statement"])
+        if statement is None:
+            form.add_error("statement", _("No commission statement with this number or invoice number in your "
+                                          "stores."))
+            return False
+        try:
+            allocation = services.match_statement(actor=request.user, line=line, statement=statement,
+                                                  amount=form.cleaned_data["amount"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+            return False
+        messages.success(request, _("¥%(amount)s of line %(line)s matched to statement %(statement)s.") % {
+            "amount": allocation.amount, "line": line.line_no, "statement": statement.number})
+        return True
 
     def unmatch(self, request):
         allocation = (Allocation.objects.filter(line__remittance=self.remittance)
@@ -221,7 +249,7 @@ class RemittanceImportView(ActionRequiredMixin, TemplateView):
             else:
                 text = _("Imported %(lines)s lines, ¥%(total)s, as remittance %(number)s.") % {
                     "lines": remittance.lines.count(), "total": remittance.total_amount, "number": remittance.number}
-                if (data["auto_match"] and remittance.purpose == Purpose.CLAIMS
+                if (data["auto_match"]
                         and can(request.user, "remittance.match", remittance.store_id)):
                     text = f"{text} {_counts_message(services.auto_match(actor=request.user, remittance=remittance))}"
                 messages.success(request, text)

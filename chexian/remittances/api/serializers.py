@@ -11,19 +11,21 @@ from chexian.core.api import PermittedStoreField, RestrictedRelatedField
 from chexian.insurers.models import Insurer
 from chexian.remittances.choices import Purpose
 from chexian.remittances.models import ZERO, Allocation, Remittance, RemittanceLine
+from chexian.statements.models import Statement
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class AllocationSerializer(serializers.ModelSerializer):
-    claim_number = serializers.CharField(source="claim.number", read_only=True)
+    claim_number = serializers.CharField(source="claim.number", read_only=True, default=None)
+    statement_number = serializers.CharField(source="statement.number", read_only=True, default=None)
     by = serializers.CharField(source="by.get_username", read_only=True)
     reversed_by = serializers.CharField(source="reversed_by.get_username", read_only=True, default=None)
 
     class Meta:
         model = Allocation
-        fields = ["id", "line", "claim", "claim_number", "amount", "auto", "by", "at", "reversed_at", "reversed_by",
-                  "reversal_reason"]
+        fields = ["id", "line", "claim", "claim_number", "statement", "statement_number", "amount", "auto", "by",
+                  "at", "reversed_at", "reversed_by", "reversal_reason"]
         read_only_fields = fields
 
 
@@ -83,10 +85,20 @@ class RemittanceInputSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="RemittanceMatchInput")
 class MatchInputSerializer(serializers.Serializer):
-    case = RestrictedRelatedField(queryset=ClaimCase.objects.all(), help_text="Id of the claim case.")
+    case = RestrictedRelatedField(queryset=ClaimCase.objects.all(), required=False,
+                                  help_text="Id of the claim case (claim payments).")
+    statement = RestrictedRelatedField(queryset=Statement.objects.all(), required=False,
+                                       help_text="Id of the commission statement (commission).")
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"), required=False, allow_null=True,
                                       default=None,
                                       help_text="Empty: as much as the line has left and the case still owes.")
+
+
+    def validate(self, attrs):
+        if ("case" in attrs) == ("statement" in attrs):
+            raise serializers.ValidationError("Give either a claim case (claim payments) or a commission "
+                                              "statement (commission).")
+        return attrs
 
 
 @extend_schema_serializer(component_name="RemittanceUnmatchInput")

@@ -22,7 +22,8 @@ from chexian.remittances.api.serializers import (
 from chexian.remittances.filtersets import RemittanceFilterSet, RemittanceLineFilterSet
 from chexian.remittances.models import Allocation, Remittance, RemittanceLine
 
-ALLOCATIONS = Prefetch("allocations", queryset=Allocation.objects.select_related("claim", "by", "reversed_by"))
+ALLOCATIONS = Prefetch("allocations",
+                       queryset=Allocation.objects.select_related("claim", "statement", "by", "reversed_by"))
 
 
 class RemittanceViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -63,19 +64,25 @@ class RemittanceLineViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixin
     action_permissions = {"match": "match"}
 
     @extend_schema(request=MatchInputSerializer, responses={201: AllocationSerializer},
-                   summary="Match money of the line to a claim case by hand (partial payments allowed)")
+                   summary="Match money of the line to a claim case or a commission statement by hand "
+                           "(partial payments allowed)")
     @action(detail=True, methods=["post"])
     def match(self, request, pk=None):
         line = self.get_object()
         serializer = MatchInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        allocation = services.match(actor=request.user, line=line, **serializer.validated_data)
+        data = serializer.validated_data
+        if "statement" in data:
+            allocation = services.match_statement(actor=request.user, line=line, statement=data["statement"],
+                                                  amount=data.get("amount"))
+        else:
+            allocation = services.match(actor=request.user, line=line, case=data["case"], amount=data.get("amount"))
         return Response(AllocationSerializer(allocation).data, status=status.HTTP_201_CREATED)
 
 
 class AllocationViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
-    queryset = Allocation.objects.select_related("claim", "by", "reversed_by").order_by("-at", "-pk")
+    queryset = Allocation.objects.select_related("claim", "statement", "by", "reversed_by").order_by("-at", "-pk")
     serializer_class = AllocationSerializer
     action_permissions = {"unmatch": "match"}
 
