@@ -35,6 +35,7 @@ from chexian.renewals import selectors, services
 from chexian.renewals.filtersets import RenewalCaseFilterSet
 from chexian.renewals.forms import ContactForm, LostForm, ReassignForm, ReminderRuleForm, TargetForm
 from chexian.renewals.models import ContactLog, ContactTask, ReminderRule, RenewalCase, RenewalModel
+from chexian.statements import selectors as statement_selectors
 
 HISTORY_SHOWN = 10
 
@@ -197,7 +198,8 @@ class BoardView(ActionRequiredMixin, TemplateView):
             targets=selectors.attainment(self.request.user, month),
             segments=selectors.segment_rates(self.request.user, month),
             target_form=target_form or TargetForm(users=users, initial={"month": month}),
-            may_run=can(self.request.user, "renewal.run"), **kwargs)
+            may_run=can(self.request.user, "renewal.run"),
+            aging_flag=statement_selectors.aging_flag(self.request.user), **kwargs)
 
     def post(self, request, *args, **kwargs):
         stores = stores_where(request.user, "renewal.assign")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chexian.statements.choices import UNPAID_STATES, Difference, State
@@ -33,8 +33,9 @@ def aged_before(today: dt.date) -> dt.date:
 
 def _owed():
     """What the insurer still owes on a statement: its confirmed figure (else ours) less what was paid."""
-    # Value(0), not a Decimal: SQLite binds a Decimal as text, and MAX() ranks text above every number.
-    return Greatest(Coalesce("insurer_commission", "commission") - F("paid_amount"), Value(0), output_field=MONEY)
+    # Never negative: a statement is paid only once invoiced, after the insurer's figure is final, and never
+    # beyond it (services.apply_payment).
+    return ExpressionWrapper(Coalesce("insurer_commission", "commission") - F("paid_amount"), output_field=MONEY)
 
 
 def _aged(user, today: dt.date | None):
@@ -61,19 +62,20 @@ def by_state(user, store=None) -> list[dict]:
     rows = statements(user)
     if store is not None:
         rows = rows.filter(store=store)
+    # Annotation names unlike the fields: an annotation named "commission" would shadow the field in _owed().
     money = {
-        "count": Count("pk"),
-        "commission": Coalesce(Sum("commission"), ZERO),
-        "insurer_commission": Coalesce(Sum("insurer_commission"), ZERO),
-        "paid": Coalesce(Sum("paid_amount"), ZERO),
-        "owed": Coalesce(Sum(_owed(), filter=Q(state__in=UNPAID_STATES)), ZERO),
+        "statements": Count("pk"),
+        "sum_commission": Coalesce(Sum("commission"), ZERO),
+        "sum_insurer_commission": Coalesce(Sum("insurer_commission"), ZERO),
+        "sum_paid": Coalesce(Sum("paid_amount"), ZERO),
+        "sum_owed": Coalesce(Sum(_owed(), filter=Q(state__in=UNPAID_STATES)), ZERO),
     }
     found = {row["state"]: row for row in rows.order_by().values("state").annotate(**money)}
     result = []
     for state in State:
-        row = found.get(state.value, {"count": 0, "commission": 0, "insurer_commission": 0, "paid": 0, "owed": 0})
-        result.append({"state": state.value, "label": state.label, "count": row["count"],
-                       **{key: Decimal(row[key]).quantize(CENT)
+        row = found.get(state.value, {})
+        result.append({"state": state.value, "label": state.label, "count": row.get("statements", 0),
+                       **{key: Decimal(row.get(f"sum_{key}", 0)).quantize(CENT)
                           for key in ("commission", "insurer_commission", "paid", "owed")}})
     return result
 
@@ -95,3 +97,10 @@ def lines(statement: Statement, difference: str | None = None):
     elif difference:
         rows = rows.filter(difference=difference)
     return rows.order_by("day", "policy_number", "pk")
+
+
+def aging_flag(user) -> dict | None:
+    """The aging summary for a dashboard banner, for users who see statements (else None, no query)."""
+    from chexian.org.permissions import can
+
+    return aging_summary(user) if can(user, "statement.view") else None

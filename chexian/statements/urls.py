@@ -1,7 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from chexian.statements import views  # noqa: F401
+from chexian.statements import views
 
 app_name = "statements"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.StatementListView.as_view(), name="statement_list"),
+    path("build/", views.BuildView.as_view(), name="build"),
+    path("<int:pk>/", views.StatementDetailView.as_view(), name="statement_detail"),
+    path("<int:pk>/confirm/", views.ConfirmView.as_view(), name="confirm"),
+    path("<int:pk>/export.<str:file_format>", views.ExportView.as_view(), name="export"),
+]

@@ -1,5 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from rest_framework.routers import DefaultRouter
 
-router = SimpleRouter()
+from chexian.statements.api import views
+
+router = DefaultRouter()
+router.register("statements", views.StatementViewSet)
 
 urlpatterns = router.urls

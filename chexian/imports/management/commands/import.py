@@ -18,6 +18,7 @@ from chexian.imports import services
 from chexian.imports.choices import ImportKind, ImportStatus
 from chexian.imports.tabular import message_of
 from chexian.remittances import commands as remittance_commands
+from chexian.statements import commands as statement_commands
 
 OK_STATUSES = {ImportStatus.SUCCEEDED, ImportStatus.DRY_RUN_OK}
 # Subcommand → import kind (``imports.registry``).
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         "customers and vehicles from an .xlsx or .csv in the template's layout (or a saved column mapping's), "
         "as USERNAME, into store CODE. All or nothing unless --allow-partial; --dry-run checks and saves "
         "nothing. `import service-orders FILE --store CODE --user USERNAME` imports the DMS's service orders "
-        "(工单), adding the vehicles not yet in the store's books with their owners. Prints the counts and the "
+        "(工单), adding the vehicles not yet in the store's books with their owners. `import remittances` and "
+        "`import commission-confirmation FILE --statement NUMBER --user USERNAME` (an insurer's answer to a "
+        "commission statement) have their own options. Prints the counts and the "
         "errors (row, column, value, rule); exit status 1 on any error."
     )
 
@@ -48,6 +51,7 @@ class Command(BaseCommand):
         )
         self._common_arguments(orders, "service orders", "service.import")
         remittance_commands.add_parser(subcommands)  # its own options and handler: remittances.commands
+        statement_commands.add_parser(subcommands)  # and statements.commands
 
     @staticmethod
     def _common_arguments(parser, what: str, permission: str):
@@ -65,6 +69,8 @@ class Command(BaseCommand):
     def handle(self, *args, kind, **options):
         if kind == "remittances":
             return remittance_commands.run(self, **options)
+        if kind == "commission-confirmation":
+            return statement_commands.run(self, **options)
         return self.handle_import_job(kind=kind, **options)
 
     def handle_import_job(self, *, kind, file, store, user, dry_run, allow_partial, max_errors, quiet, mapping=None,
