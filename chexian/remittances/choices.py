@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class Purpose(models.TextChoices):
     """What an insurer's payment is for; it decides what its lines are matched to.
 
-    Claim payments (赔款) are matched to claim cases by report number. Commission
-    (手续费) will be matched to the month's commission statements (SPEC §3.7) once
-    they exist: the remittance, its lines and the import already take it.
+    Claim payments (赔款) are matched to claim cases by report number; commission
+    (手续费) to the month's commission statements (SPEC §3.7, ``statements``), by the
+    statement or invoice number, or by the amount one invoiced statement still owes.
     """
 
     CLAIMS = "claims", _("Claim payments (赔款)")

@@ -1,18 +1,20 @@
 """Recording insurer remittances and matching their money (SPEC §3.8).
 
 ``record_remittance`` (by hand) and ``import_remittance`` (the insurer's file)
-save a remittance with its lines, all or nothing. ``auto_match`` allocates the
-lines whose report number and amount agree with a claim case; ``match`` does it
-by hand, partial payments included; ``unmatch`` reverses an allocation with a
-reason. Whatever a line has not allocated stays on the unmatched list
-(``selectors.unmatched_lines``).
+save a remittance with its lines, all or nothing. Claim payments: ``auto_match``
+allocates the lines whose report number and amount agree with a claim case;
+``match`` does it by hand, partial payments included. Commission: ``auto_match``
+pays the invoiced statement a line names (statement or invoice number) or the one
+whose outstanding amount the remittance carries exactly; ``match_statement`` does
+it by hand. ``unmatch`` reverses an allocation with a reason. Whatever a line has
+not allocated stays on the unmatched list (``selectors.unmatched_lines``).
 
-A case is never paid twice: every allocation locks its line first, then
-``claims.services.apply_payment`` locks the case and refuses to pay more than
-is due — in the same transaction, always in that order (line, then case), so
-two matchings of the same money or the same case queue up instead of both
-succeeding; the case's and the line's check constraints hold it in the
-database too.
+Nothing is paid twice: every allocation locks its line first, then
+``claims.services.apply_payment`` (or ``statements.services.apply_payment``)
+locks the case (or statement) and refuses to pay more than is due — in the same
+transaction, always in that order (line, then target), so two matchings of the
+same money or the same target queue up instead of both succeeding; the check
+constraints hold it in the database too.
 """
 
 from __future__ import annotations
