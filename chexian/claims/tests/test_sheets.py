@@ -5,11 +5,8 @@ in the audit log. Cases are walked to the handover through the real services."""
 
 from __future__ import annotations
 
-import ctypes
 from decimal import Decimal
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_raw
 import pytest
 from django.utils import timezone
 
@@ -19,6 +16,7 @@ from chexian.claims.sheets import handover_pdf, old_parts_pdf
 from chexian.claims.testing import case_at_handover, claims_crew
 from chexian.core.choices import AuditAction
 from chexian.core.models import AuditLog
+from chexian.core.pdf_testing import embedded_fonts, pdf_text
 from chexian.insurers.models import Insurer
 
 pytestmark = pytest.mark.django_db
@@ -34,31 +32,6 @@ SETTLEMENTS = {
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def pdf_text(content: bytes) -> str:
-    """The text of every page, extracted with pypdfium2 (as the quote sheet's tests do; no system binary)."""
-    document = pdfium.PdfDocument(content)
-    try:
-        return "\n".join(page.get_textpage().get_text_bounded() for page in document)
-    finally:
-        document.close()
-
-
-def pdf_fonts(content: bytes) -> set[str]:
-    """The fonts of the first page's characters, without the "ABCDEF+" subset prefix."""
-    document = pdfium.PdfDocument(content)
-    try:
-        textpage = document[0].get_textpage()
-        buffer, flags = ctypes.create_string_buffer(256), ctypes.c_int()
-        names = set()
-        for index in range(textpage.count_chars()):
-            if pdfium_raw.FPDFText_GetFontInfo(textpage.raw, index, buffer, 256, ctypes.byref(flags)):
-                names.add(buffer.value.decode().split("+")[-1])
-        textpage.close()
-        return names
-    finally:
-        document.close()
 
 
 @pytest.fixture
@@ -94,7 +67,7 @@ def test_the_handover_list_prints_in_chinese_with_the_embedded_cjk_font(crew, ba
     assert "赵收案" in text and batch.number in text
     assert timezone.localdate().strftime("%Y-%m-%d") in text
     assert "交接人" in text and "接收人" in text
-    assert "Noto-Sans-CJK-SC" in pdf_fonts(content)
+    assert "Noto-Sans-CJK-SC" in embedded_fonts(content)
 
 
 def test_the_handover_list_groups_the_cases_by_tier_with_subtotals_and_a_total(crew, batch, cases):
@@ -161,6 +134,6 @@ def test_the_old_parts_list_prints_its_cases_and_signatures(crew, cast, batch, c
     assert title in text and signer in text and "后保险杠" in text and "王质检" in text
     assert all(case.number in text for case in handed)
     assert not any(case.number in text for case in cases[Tier.LARGE])
-    assert "Noto-Sans-CJK-SC" in pdf_fonts(content)
+    assert "Noto-Sans-CJK-SC" in embedded_fonts(content)
     assert AuditLog.objects.filter(action=AuditAction.EXPORT, content_type__model="oldpartshandover",
                                    object_id=str(record.pk)).exists()

@@ -4,19 +4,17 @@ PNG, offer forms); plus the side-by-side table and the customer's quote sheet.""
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import io
 from decimal import Decimal
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_raw
 import pytest
 from django.urls import NoReverseMatch, reverse
 from PIL import Image
 
 from chexian.core.choices import AuditAction
 from chexian.core.models import AuditLog
+from chexian.core.pdf_testing import embedded_fonts, pdf_text
 from chexian.core.testing import make_customer, make_vehicle
 from chexian.quotes import services
 from chexian.quotes.choices import QuoteStatus
@@ -86,31 +84,6 @@ def offer_post(**overrides):
     }
     data.update(overrides)
     return data
-
-
-def pdf_fonts(content: bytes) -> set[str]:
-    """The fonts of the first page's characters; a "ABCDEF+" prefix is an embedded subset."""
-    document = pdfium.PdfDocument(content)
-    try:
-        textpage = document[0].get_textpage()
-        buffer, flags = ctypes.create_string_buffer(256), ctypes.c_int()
-        names = set()
-        for index in range(textpage.count_chars()):
-            if pdfium_raw.FPDFText_GetFontInfo(textpage.raw, index, buffer, 256, ctypes.byref(flags)):
-                names.add(buffer.value.decode())
-        textpage.close()
-        return names
-    finally:
-        document.close()
-
-
-def pdf_text(content: bytes) -> str:
-    """The text of every page, extracted with pypdfium2 (no system binary needed)."""
-    document = pdfium.PdfDocument(content)
-    try:
-        return "\n".join(page.get_textpage().get_text_bounded() for page in document)
-    finally:
-        document.close()
 
 
 # ---------------------------------------------------------------- access
@@ -346,7 +319,7 @@ def test_quote_sheet_pdf_carries_the_quote_in_chinese_without_the_id_number(clie
     assert "184847" in text and "LSVAM4187C2184847" not in text  # VIN masked to the last 6
     assert ID_NUMBER not in text and ID_NUMBER[-4:] not in text
     # Noto Sans CJK SC is embedded (as a subset, "ABCDEF+" prefix), so any phone shows the Chinese.
-    assert "Noto-Sans-CJK-SC" in {name.split("+")[-1] for name in pdf_fonts(response.content) if "+" in name}
+    assert "Noto-Sans-CJK-SC" in embedded_fonts(response.content)
 
 
 def test_quote_sheet_png_is_page_one_for_wechat(client, cast, quote, offers):

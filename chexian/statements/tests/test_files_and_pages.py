@@ -12,9 +12,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from chexian.claims.tests.test_sheets import pdf_fonts, pdf_text
 from chexian.core.choices import AuditAction
 from chexian.core.models import AuditLog
+from chexian.core.pdf_testing import embedded_fonts, pdf_text
 from chexian.statements import exports, services
 from chexian.statements.choices import Difference, State
 from chexian.statements.confirmation import ConfirmationRefused, import_confirmation, read_confirmation
@@ -116,7 +116,7 @@ def test_the_pdf_prints_chinese_with_the_cjk_font(cast, month, sent, settings):
         content = exports.pdf(sent, user=month.finance)
     text = pdf_text(content)
     assert "月度业务明细清单" in text and sent.number in text and cast.store_a.name in text
-    assert "Noto-Sans-CJK-SC" in pdf_fonts(content)
+    assert "Noto-Sans-CJK-SC" in embedded_fonts(content)
 
 
 def test_the_pages_walk_a_statement_and_another_store_gets_404(client, cast, month):
