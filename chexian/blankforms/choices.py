@@ -26,7 +26,7 @@ class Move(models.TextChoices):
     """The moves of the register's state machine (``services.TRANSITIONS``)."""
 
     RECEIVE = "receive", _("Received")
-    ISSUE = "issue", _("Issued")
+    ISSUE = "issue", _("Issued to a person")
     USE = "use", _("Used")
     VOID = "void", _("Voided")
     RETURN = "return", _("Returned")
