@@ -6,4 +6,5 @@ app_name = "commissions"
 
 urlpatterns = [
     path("", views.DailyCommissionView.as_view(), name="daily"),
+    path("profit/", views.ProfitView.as_view(), name="profit"),
 ]

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -65,6 +67,14 @@ class Store(AuditedModel, TimeStampedModel):
     wecom_robot_key = models.CharField(
         _("WeCom group robot key"), max_length=100, blank=True,
         help_text=_("The staff group's robot: the linkage leaderboard is posted there every morning."),
+    )
+    # Profit (SPEC §3.7) counts this share of every claim settlement on a policy sold here: the workshop's
+    # gross margin on accident repairs that the policy brought back. A store figure, not a constant.
+    accident_repair_margin = models.DecimalField(
+        _("accident-repair gross margin (%)"), max_digits=5, decimal_places=2, default=Decimal("30.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("The workshop's gross margin on an accident repair's settlement amount (钣喷事故车毛利率); "
+                    "profit counts this share of each claim settled on a policy sold here."),
     )
     # Counter for 一车一档 archive numbers; locked with select_for_update when used.
     next_archive_seq = models.PositiveIntegerField(_("next archive sequence"), default=1, editable=False)

@@ -133,8 +133,22 @@ class PolicyDetailView(ActionRequiredMixin, PolicyObjectMixin, DetailView):
             can_cancel=in_force and can(user, "policy.cancel", policy.store_id),
             sibling_url=self.sibling_url(policy),
             audit_entries=self.audit_entries(policy, cancellation),
+            **self.incentives(policy),
         )
         return context
+
+    def incentives(self, policy) -> dict:
+        """Gifts and rebates recorded against the policy (SPEC §3.7), shown with the compliance warning."""
+        from chexian.incentives.models import Incentive
+
+        user = self.request.user
+        if not can(user, "incentive.view", policy.store_id):
+            return {"incentives": None, "can_record_incentive": False}
+        return {
+            "incentives": Incentive.objects.restrict(user, "view").filter(policy=policy)
+            .select_related("recorded_by", "decided_by"),
+            "can_record_incentive": can(user, "incentive.add", policy.store_id),
+        }
 
     def sibling_url(self, policy) -> str:
         """From a quote: the link to issue the other motor line of the same chosen offer."""

@@ -162,6 +162,7 @@ class QuoteDetailView(ActionRequiredMixin, QuoteObjectMixin, DetailView):
         context.update(
             table=selectors.comparison(quote),
             renewal=services.renewal_comparison(quote),
+            value_added_services=services.value_added_services(quote),
             can_change=changeable,
             issue_url=issue_url(quote) if quote.chosen_offer_id and can(user, "policy.add", quote.store_id) else "",
             expired=quote.valid_until < timezone.localdate(),

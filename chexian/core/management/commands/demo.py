@@ -9,9 +9,11 @@ from django.utils import timezone
 from chexian.aftersales import demo as aftersales_demo
 from chexian.claims import demo as claims_demo
 from chexian.customers import demo as customers_demo
+from chexian.incentives import demo as incentives_demo
 from chexian.org import demo as org_demo
 from chexian.org.models import DealerGroup
 from chexian.policies import demo as policies_demo
+from chexian.statements import demo as statements_demo
 
 
 class Command(BaseCommand):
@@ -49,6 +51,8 @@ class Command(BaseCommand):
             counts = policies_demo.build(stores=store_list, office=office, rng=rng, today=today, years=years)
             service_orders = aftersales_demo.build(stores=store_list, rng=rng, today=today, years=years)
             claims = claims_demo.build(stores=store_list, rng=rng, today=today)
+            statements = statements_demo.build(stores=store_list, rng=rng, today=today)
+            incentives = incentives_demo.build(stores=store_list, rng=rng, today=today)
         # Today's renewal work: cases for the policies ending within the window, reminders due.
         from chexian.core.daily import run_daily
 
@@ -58,7 +62,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data: {stores} stores, {vehicles} vehicles, {counts['contracts']} agency contracts, "
                 f"{counts['policies']} policies and {service_orders} service orders over {years} years, "
-                f"{claims} claim cases, daily job {daily} in {elapsed:.1f} s (seed {seed})."
+                f"{claims} claim cases, {statements} commission statements, "
+                f"{incentives} gifts and rebates (flagged on the compliance report), "
+                f"daily job {daily} in {elapsed:.1f} s (seed {seed})."
             )
         )
         if not quiet_logins:
