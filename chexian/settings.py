@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "chexian.blankforms",
     "chexian.statements",
     "chexian.incentives",
+    "chexian.reports",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -21,6 +21,7 @@ api_patterns = [
     path("", include("chexian.blankforms.api.urls")),
     path("", include("chexian.statements.api.urls")),
     path("", include("chexian.incentives.api.urls")),
+    path("", include("chexian.reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -46,6 +47,7 @@ urlpatterns = [
     path("blank-forms/", include("chexian.blankforms.urls")),
     path("statements/", include("chexian.statements.urls")),
     path("gifts/", include("chexian.incentives.urls")),
+    path("reports/", include("chexian.reports.urls")),
     path("notifications/", include("chexian.notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

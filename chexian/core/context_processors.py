@@ -14,6 +14,7 @@ NAV_ITEMS = [
     (_("Service orders"), "aftersales:service_order_list", "service.view"),
     (_("Commission"), "commissions:daily", "commission.view"),
     (_("Commission statements"), "statements:statement_list", "statement.view"),
+    (_("KPIs and reports"), "reports:dashboard", "report.view"),
     (_("Profit"), "commissions:profit", "profit.view"),
     (_("Gifts and rebates"), "incentives:incentive_list", "incentive.view"),
     (_("Gift compliance"), "incentives:compliance", "compliance.view"),

@@ -106,6 +106,16 @@ for _role in (R.STORE_MANAGER, R.SUPERVISOR, R.ISSUER, R.AFTERSALES_MANAGER, R.D
 for _role in (R.GROUP_OFFICE, R.AUDITOR, R.STORE_MANAGER, R.SUPERVISOR, R.FINANCE, R.FINANCE_MANAGER):
     MATRIX[_role] |= {"compliance.view", "profit.view"}
 
+# KPIs and reports (SPEC §4): the store's management, the desk and finance read their stores' reports; the
+# group office and the auditors also the group's; the supervisor (or store manager) closes a month.
+for _role in (R.GROUP_OFFICE, R.AUDITOR, R.STORE_MANAGER, R.SUPERVISOR, R.ISSUER, R.FINANCE, R.FINANCE_MANAGER,
+              R.AFTERSALES_MANAGER):
+    MATRIX[_role] |= {"report.view"}
+for _role in (R.GROUP_OFFICE, R.AUDITOR):
+    MATRIX[_role] |= {"report.group"}
+for _role in (R.STORE_MANAGER, R.SUPERVISOR):
+    MATRIX[_role] |= {"report.close"}
+
 # Actions that a sales consultant may take on customers they own.
 OWNER_ACTIONS = {"customer.see_contact", "customer.unmask", "customer.change", "vehicle.change"}
 

@@ -1,0 +1,144 @@
+"""Report pages: the list of reports, one report (figures with numerator and
+denominator and their comparisons, charts, the table, exports), the records
+behind a number, and the KPI dashboard. Every query goes through the engine,
+scoped to the user's stores; a store out of reach is a 404."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from chexian.core.views import ActionRequiredMixin
+from chexian.org.models import Store
+from chexian.org.permissions import can, stores_for
+from chexian.reports import engine, formats
+from chexian.reports.engine import Rate, ReportError
+
+
+def _attr(obj, path: str):
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+        if callable(obj) and part.startswith("get_"):
+            obj = obj()
+    return obj
+
+
+class ReportMixin(ActionRequiredMixin):
+    required_action = "report.view"
+
+    def stores(self):
+        allowed = stores_for(self.request.user, "report.view")
+        stores = Store.objects.filter(is_active=True).order_by("code")
+        return stores if allowed is None else stores.filter(pk__in=allowed)
+
+    def chooser(self, request_obj=None) -> dict:
+        return {"stores": self.stores(), "may_group": can(self.request.user, "report.group"),
+                "chosen": request_obj}
+
+    def error_response(self, exc: ReportError, **context):
+        context.update(error=str(exc), reports=_catalogue(), **self.chooser())
+        response = self.render_to_response(self.get_context_data(**context))
+        response.status_code = getattr(exc, "status", 400)
+        return response
+
+
+def _catalogue() -> list:
+    return sorted((cls() for cls in engine.REGISTRY.values()), key=lambda r: str(r.title))
+
+
+class ReportIndexView(ReportMixin, TemplateView):
+    template_name = "reports/index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(reports=_catalogue(), **self.chooser(), **kwargs)
+
+
+class ReportView(ReportMixin, TemplateView):
+    template_name = "reports/report.html"
+
+    def get(self, request, code):
+        try:
+            asked = engine.resolve(request.user, code, request.GET)
+            result = asked.run()
+        except ReportError as exc:
+            return self.error_response(exc)
+        file_format = request.GET.get("format", "html")
+        if file_format in formats.CONTENT_TYPES:
+            content = formats.render(result, file_format, user=request.user, reason=request.GET.get("reason", ""))
+            response = HttpResponse(content, content_type=formats.CONTENT_TYPES[file_format])
+            if file_format != "json":
+                name = f"{asked.report.code}-{asked.period.label}.{file_format}"
+                response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        if file_format != "html":
+            raise Http404
+        data = result.as_json()
+        rows = [[formats.cell_text(row.get(c.key)) for c in asked.report.columns] for row in result.rows]
+        return self.render_to_response(self.get_context_data(
+            asked=asked, result=result, data=data, rows=rows, query=asked.query(),
+            figures=[(f, formats.cell_text(f.value), formats.cell_text(f.previous), formats.cell_text(f.last_year))
+                     for f in result.figures],
+            charts_data=data["charts"], **self.chooser(asked)))
+
+
+class DrillView(ReportMixin, TemplateView):
+    """The records behind one number of a report."""
+
+    template_name = "reports/drill.html"
+    per_page = 100
+
+    def get(self, request, code, key):
+        try:
+            asked = engine.resolve(request.user, code, request.GET)
+        except ReportError as exc:
+            return self.error_response(exc)
+        from django.utils import timezone
+
+        from chexian.reports.engine import Context
+
+        ctx = Context(asked.scope, asked.period, timezone.localdate(), asked.options)
+        found = asked.report.drill(ctx, key)
+        if found is None:
+            raise Http404
+        queryset, columns = found
+        page = Paginator(queryset, self.per_page).get_page(request.GET.get("page"))
+        rows = [[formats.cell_text(_attr(obj, path)) for path, _label in columns] for obj in page.object_list]
+        return self.render_to_response(self.get_context_data(
+            asked=asked, key=key, page_obj=page, rows=rows, headers=[label for _path, label in columns],
+            query=asked.query(), title=_("Records behind %(figure)s") % {"figure": key}))
+
+
+DASHBOARD = ("first_insurance_rate", "renewal_rate")
+
+
+class DashboardView(ReportMixin, TemplateView):
+    """The KPI dashboard: every headline figure for a store or the group, with its comparisons,
+    and the trend charts."""
+
+    template_name = "reports/dashboard.html"
+
+    def get(self, request):
+        cards, charts, asked = [], [], None
+        try:
+            for code in [c for c in DASHBOARD if c in engine.REGISTRY]:
+                asked = engine.resolve(request.user, code, request.GET)
+                result = asked.run(with_rows=code in DASHBOARD_CHARTS)
+                for figure in result.figures:
+                    cards.append({"report": asked.report, "figure": figure, "query": asked.query(),
+                                  "value": formats.cell_text(figure.value),
+                                  "rate": figure.value.value if isinstance(figure.value, Rate) else None,
+                                  "previous": formats.cell_text(figure.previous),
+                                  "last_year": formats.cell_text(figure.last_year)})
+                charts.extend(chart.as_json() for chart in result.charts)
+        except ReportError as exc:
+            return self.error_response(exc)
+        return self.render_to_response(self.get_context_data(
+            cards=cards, charts_data=charts, asked=asked,
+            **self.chooser(asked)))
+
+
+DASHBOARD_CHARTS = {"renewal_rate", "first_insurance_rate"}
