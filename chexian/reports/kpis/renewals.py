@@ -47,8 +47,10 @@ def expiring(ctx, start: dt.date | None = None, end: dt.date | None = None):
             .annotate(renewed=Exists(renewal_of())))
 
 
-COHORT_COUNTS = {"due": Count("vehicle", distinct=True),
-                 "renewed": Count("vehicle", distinct=True, filter=Q(renewed=True))}
+def cohort_counts() -> dict:
+    # The filter is the Exists itself: a filter on the "renewed" annotation is lost when SQLite aggregates.
+    return {"due": Count("vehicle", distinct=True),
+            "renewed": Count("vehicle", distinct=True, filter=Exists(renewal_of()))}
 
 
 def customer_base(ctx, at: dt.date):
@@ -66,7 +68,7 @@ def renewed_vehicles(ctx):
 def renewal_rate(ctx) -> Rate:
     definition = ctx.options.get("definition", COHORT)
     if definition == COHORT:
-        counts = expiring(ctx).aggregate(**COHORT_COUNTS)
+        counts = expiring(ctx).aggregate(**cohort_counts())
         return Rate(counts["renewed"], counts["due"])
     renewed = renewed_vehicles(ctx).aggregate(n=Count("vehicle", distinct=True))["n"]
     if definition == FLEET:
@@ -106,7 +108,7 @@ class RenewalRate(Report):
         )
         rows = []
         for dimension, label, queryset in dimensions:
-            for row in queryset.values("key").annotate(**COHORT_COUNTS).order_by("key"):
+            for row in queryset.values("key").annotate(**cohort_counts()).order_by("key"):
                 key = row["key"]
                 if isinstance(key, dt.datetime | dt.date):
                     key = f"{key:%Y-%m}"
