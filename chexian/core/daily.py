@@ -26,6 +26,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("quotes_expired", "chexian.quotes.services.expire_quotes"),
     ("renewals", "chexian.renewals.services.renewal_day"),
     ("leaderboards_posted", "chexian.leads.services.post_leaderboards"),
+    ("reports_pushed", "chexian.reports.services.push_daily_reports"),
     ("messages_retried", "chexian.notifications.services.retry_due_today"),
 )
 

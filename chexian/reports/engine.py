@@ -184,6 +184,13 @@ class Context:
     period: Period
     today: dt.date
     options: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, compute):
+        """``compute()`` once per context: figures and rows that read the same aggregate share it."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @property
     def until(self) -> dt.date:
@@ -344,12 +351,12 @@ def resolve(user, code: str, params, *, today: dt.date | None = None) -> Request
 
     today = today or timezone.localdate()
     report = get(code)
-    group = str(params.get("group") or "").lower() in ("1", "true", "yes", "on") or report.group_only
-    scope = Scope.for_user(user, store_code=params.get("store") or None, group=group)
     text = params.get("period") or ""
     try:
         period = Period.parse(text, today=today) if text else Period.of(MONTH, today)
     except PeriodError as exc:
         raise ReportError(str(exc)) from None
     options = report.clean_options({name: params.get(name) for name in report.options})
+    group = str(params.get("group") or "").lower() in ("1", "true", "yes", "on") or report.group_only
+    scope = Scope.for_user(user, store_code=params.get("store") or None, group=group)
     return Request(report, scope, period, options)

@@ -10,3 +10,4 @@ urlpatterns = [
     path("<str:code>/", views.ReportView.as_view(), name="report"),
     path("<str:code>/drill/<str:key>/", views.DrillView.as_view(), name="drill"),
 ]
+urlpatterns.insert(2, path("close/", views.CloseView.as_view(), name="close"))

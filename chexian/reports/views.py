@@ -5,15 +5,18 @@ scoped to the user's stores; a store out of reach is a 404."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from chexian.core.views import ActionRequiredMixin
 from chexian.org.models import Store
 from chexian.org.permissions import can, stores_for
-from chexian.reports import engine, formats
+from chexian.reports import engine, formats, services
 from chexian.reports.engine import Rate, ReportError
 
 
@@ -78,8 +81,14 @@ class ReportView(ReportMixin, TemplateView):
             raise Http404
         data = result.as_json()
         rows = [[formats.cell_text(row.get(c.key)) for c in asked.report.columns] for row in result.rows]
+        # A group row names its store: it opens that store's dashboard (group → store → person).
+        links = [f"{reverse('reports:dashboard')}?store={row['store_code']}&period={asked.period.label}"
+                 if "store_code" in row else "" for row in result.rows]
+        frozen = services.frozen_for(asked)
         return self.render_to_response(self.get_context_data(
-            asked=asked, result=result, data=data, rows=rows, query=asked.query(),
+            asked=asked, result=result, data=data, rows=list(zip(rows, links, strict=True)), query=asked.query(),
+            link_column=next((i for i, c in enumerate(asked.report.columns) if c.key == "store"), -1),
+            frozen=frozen, changed=services.differences(frozen.payload, data) if frozen else [],
             figures=[(f, formats.cell_text(f.value), formats.cell_text(f.previous), formats.cell_text(f.last_year))
                      for f in result.figures],
             charts_data=data["charts"], **self.chooser(asked)))
@@ -142,3 +151,50 @@ class DashboardView(ReportMixin, TemplateView):
 
 
 DASHBOARD_CHARTS = {"renewal_rate", "first_insurance_rate"}
+
+
+class CloseView(ReportMixin, TemplateView):
+    """Month close: a supervisor closes a month of their store; the group office sees who closed on time."""
+
+    template_name = "reports/close.html"
+
+    def get_context_data(self, **kwargs):
+        from django.utils import timezone
+
+        from chexian.reports.models import MonthClose
+        from chexian.reports.periods import MONTH, Period
+
+        user = self.request.user
+        today = timezone.localdate()
+        last_month = Period.of(MONTH, today.replace(day=1) - timedelta(days=1))
+        closing = stores_for(user, "report.close")
+        close_stores = Store.objects.filter(is_active=True).order_by("code")
+        if closing is not None:
+            close_stores = close_stores.filter(pk__in=closing)
+        month = last_month.start
+        closes = {c.store_id: c for c in MonthClose.objects.restrict(user).filter(month=month)
+                  .select_related("closed_by")}
+        return super().get_context_data(
+            month=month, deadline=services.deadline(month), close_stores=close_stores if can(user, "report.close")
+            else [], rows=[(store, closes.get(store.pk)) for store in self.stores()],
+            recent=MonthClose.objects.restrict(user).select_related("store", "closed_by")[:24], **kwargs)
+
+    def post(self, request):
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied, ValidationError
+        from django.shortcuts import redirect
+        from django.utils import timezone
+
+        store = Store.objects.filter(pk=request.POST.get("store") or 0).first()
+        if store is None or not can(request.user, "report.close", store.pk):
+            raise PermissionDenied
+        today = timezone.localdate()
+        month = today.replace(day=1) - timedelta(days=1)
+        try:
+            close = services.close_month(actor=request.user, store=store, month=month.replace(day=1), today=today)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(month)s closed for %(store)s: %(count)s reports frozen as submitted.")
+                             % {"month": f"{close.month:%Y-%m}", "store": store.name, "count": close.reports.count()})
+        return redirect("reports:close")

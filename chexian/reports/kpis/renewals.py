@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Subquery
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils.translation import gettext_lazy as _
 

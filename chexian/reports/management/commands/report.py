@@ -10,7 +10,6 @@ reach or an unknown definition.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -38,6 +37,9 @@ class Command(BaseCommand):
     help = ("Run a report: `report NAME --store CODE --period 2026-05 --format json|xlsx|pdf` (or --group). "
             "`report --list` lists the reports.")
 
+    # Reports in the site's language (Chinese by default), not the commands' usual English.
+    leave_locale_alone = True
+
     def add_arguments(self, parser):
         parser.add_argument("name", nargs="?", help="the report's code, e.g. renewal_rate")
         parser.add_argument("--list", action="store_true", help="list the reports and their options")
@@ -50,6 +52,10 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="file to write (default: standard output for JSON)")
 
     def handle(self, *args, name, list, store, group, period, format, definition, user, output, **options):
+        from django.conf import settings
+        from django.utils import translation
+
+        translation.activate(settings.LANGUAGE_CODE)
         if list or not name:
             for code in sorted(engine.REGISTRY):
                 report = engine.REGISTRY[code]()
@@ -70,7 +76,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from None
         content = formats.render(result, format, user=actor if user else None)
         if format == "json" and not output:
-            sys.stdout.write(content.decode() + "\n")
+            self.stdout.write(content.decode())
             return
         path = Path(output or f"{asked.report.code}-{asked.period.label}.{format}")
         path.write_bytes(content)
