@@ -7,7 +7,6 @@ second, which then sees it paid and is refused."""
 
 import datetime as dt
 import threading
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
