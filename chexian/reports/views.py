@@ -143,6 +143,13 @@ class DashboardView(ReportMixin, TemplateView):
                                   "previous": formats.cell_text(figure.previous),
                                   "last_year": formats.cell_text(figure.last_year)})
                 charts.extend(chart.as_json() for chart in result.charts)
+            if asked is not None:
+                from django.utils import timezone
+
+                from chexian.reports.kpis.sales import monthly_trend
+
+                ctx = engine.Context(asked.scope, asked.period, timezone.localdate())
+                charts.insert(0, monthly_trend(ctx).as_json())
         except ReportError as exc:
             return self.error_response(exc)
         return self.render_to_response(self.get_context_data(

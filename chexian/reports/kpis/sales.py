@@ -58,3 +58,24 @@ class FirstInsuranceRate(Report):
         return rows.order_by("purchase_date", "pk"), [
             ("vin", _("VIN")), ("brand", _("Brand")), ("model_name", _("Model")), ("purchase_date", _("Purchase date")),
             ("insured_here", _("Insured here"))]
+
+
+def monthly_trend(ctx, months: int = 12) -> Chart:
+    """Policies and commission per month over the last ``months`` months up to the period's end
+    (one grouped query; months without business show as zero)."""
+    from django.db.models import Sum
+
+    from chexian.reports.engine import money
+    from chexian.reports.kpis.common import policies as scoped_policies
+
+    shown = ctx.period.shifted_months(months)
+    found = {f"{row['month']:%Y-%m}": row for row in scoped_policies(ctx).filter(
+        issued_on__gte=shown[0].start, issued_on__lte=ctx.until).annotate(month=TruncMonth("issued_on"))
+        .values("month").annotate(policies=Count("pk"), commission=Sum("commission_amount")).order_by("month")}
+    labels = [month.label for month in shown]
+    return Chart("trend", _("Policies and commission, last 12 months"), "line", labels, [
+        {"name": _("Policies"), "data": [found.get(label, {}).get("policies", 0) for label in labels]},
+        {"name": _("Commission (¥ thousand)"), "data": [
+            (money(found[label]["commission"]) / 1000).quantize(money(0)) if label in found else 0
+            for label in labels]},
+    ])
