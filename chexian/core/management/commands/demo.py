@@ -13,6 +13,7 @@ from chexian.incentives import demo as incentives_demo
 from chexian.org import demo as org_demo
 from chexian.org.models import DealerGroup
 from chexian.policies import demo as policies_demo
+from chexian.reports import demo as reports_demo
 from chexian.statements import demo as statements_demo
 
 
@@ -57,12 +58,15 @@ class Command(BaseCommand):
         from chexian.core.daily import run_daily
 
         daily = {result.name: result.changed for result in run_daily(today)}
+        # Targets for the group ranking, and last month closed by some stores (after the daily job: the
+        # frozen reports include today's renewal cases).
+        closes = reports_demo.build(stores=store_list, today=today)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {stores} stores, {vehicles} vehicles, {counts['contracts']} agency contracts, "
                 f"{counts['policies']} policies and {service_orders} service orders over {years} years, "
-                f"{claims} claim cases, {statements} commission statements, "
+                f"{claims} claim cases, {statements} commission statements, {closes} month closes, "
                 f"{incentives} gifts and rebates (flagged on the compliance report), "
                 f"daily job {daily} in {elapsed:.1f} s (seed {seed})."
             )
