@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Sum
 
 from chexian.blankforms.choices import FormStatus, Move
 from chexian.blankforms.models import BlankForm, FormBatch, FormMovement, SerialMismatch
@@ -10,9 +10,13 @@ from chexian.blankforms.models import BlankForm, FormBatch, FormMovement, Serial
 COUNTED = ("issued", "used", "voided", "returned", "lost")
 
 
-def holdings(user):
-    """Forms issued and not yet used, per store, person and kind, with the lowest and highest serial."""
-    return (BlankForm.objects.restrict(user, "view").filter(status=FormStatus.ISSUED)
+def holdings(user, *, stores=None):
+    """Forms issued and not yet used, per store, person and kind, with the lowest and highest serial
+    (of ``stores``, ids, among the user's when given: a report's scope)."""
+    forms = BlankForm.objects.restrict(user, "view")
+    if stores is not None:
+        forms = forms.filter(store_id__in=stores)
+    return (forms.filter(status=FormStatus.ISSUED)
             .values("store_id", "store__name", "holder_id", "holder__username", "kind")
             .annotate(count=Count("pk"), first_serial=Min("serial"), last_serial=Max("serial"))
             .order_by("store__name", "holder__username", "kind"))
@@ -20,12 +24,32 @@ def holdings(user):
 
 def accounting(user) -> dict:
     """received, and the count in each status: received must equal their sum."""
-    received = sum(b.count for b in FormBatch.objects.restrict(user, "view").only("first_number", "last_number"))
-    by_status = dict(BlankForm.objects.restrict(user, "view").values_list("status").annotate(n=Count("pk"))
-                     .values_list("status", "n"))
-    result = {"received": received, **{status: by_status.get(status, 0) for status in FormStatus.values}}
-    result["balanced"] = received == sum(by_status.values())
-    return result
+    return accounting_rows(user)[0]
+
+
+def accounting_rows(user, by: tuple[str, ...] = (), *, stores=None) -> list[dict]:
+    """The identity per group ``by`` (fields both batches and forms have, e.g. ``("store__code",
+    "kind")``; none: one row overall): received, the count in each status, and whether received
+    equals their sum. Of ``stores`` (ids) among the user's when given. Two grouped queries."""
+    batches = FormBatch.objects.restrict(user, "view")
+    forms = BlankForm.objects.restrict(user, "view")
+    if stores is not None:
+        batches, forms = batches.filter(store_id__in=stores), forms.filter(store_id__in=stores)
+    received = _grouped(batches, by, received=Sum(F("last_number") - F("first_number") + 1))
+    counted = _grouped(forms, by, **{status: Count("pk", filter=Q(status=status)) for status in FormStatus.values})
+    rows = []
+    for key in sorted(received.keys() | counted.keys(), key=lambda k: tuple(str(part) for part in k)):
+        row = {**dict(zip(by, key, strict=True)), "received": received.get(key, {}).get("received") or 0,
+               **{status: counted.get(key, {}).get(status) or 0 for status in FormStatus.values}}
+        row["balanced"] = row["received"] == sum(row[status] for status in FormStatus.values)
+        rows.append(row)
+    return rows or [{"received": 0, **dict.fromkeys(FormStatus.values, 0), "balanced": True}]
+
+
+def _grouped(queryset, by, **aggregates) -> dict[tuple, dict]:
+    if not by:
+        return {(): queryset.aggregate(**aggregates)}
+    return {tuple(row[name] for name in by): row for row in queryset.order_by().values(*by).annotate(**aggregates)}
 
 
 def day_count(user, day) -> list[dict]:

@@ -27,16 +27,18 @@ def overdue_q(today: dt.date) -> Q:
     return Q(step__in=WITH_INSURER, payment_due_on__lt=today) & Q(paid_amount__lt=F("insurer_amount"))
 
 
-def board(queryset, today: dt.date) -> list[dict]:
-    """Columns of the claims board: each open step with its count, overdue count and first cards."""
+def board(queryset, today: dt.date, *, cards: int = BOARD_CARDS) -> list[dict]:
+    """Columns of the claims board: each open step with its count, overdue count and first ``cards``
+    cards (one query per column shown; ``cards=0``, as the reports ask, makes it one query in all)."""
     counts = {row["step"]: row for row in queryset.values("step").annotate(
         total=Count("pk"), overdue=Count("pk", filter=overdue_q(today)))}
     columns = []
     for step in ORDER[:-1]:
         row = counts.get(step, {"total": 0, "overdue": 0})
-        cards = list(queryset.filter(step=step).order_by("step_since", "pk")[:BOARD_CARDS]) if row["total"] else []
+        shown = list(queryset.filter(step=step).order_by("step_since", "pk")[:cards]) if row["total"] and cards \
+            else []
         columns.append({"step": step, "label": Step(step).label, "total": row["total"], "overdue": row["overdue"],
-                        "cards": cards})
+                        "cards": shown})
     return columns
 
 
@@ -51,10 +53,15 @@ def _age_bucket(today: dt.date):
     return Case(*whens, default=Value(len(AGING_BUCKETS) - 1), output_field=IntegerField())
 
 
-def aging(user, today: dt.date, *, overdue_only: bool = False):
+def aging(user, today: dt.date, *, overdue_only: bool = False, stores=None):
     """Cases with the insurer and not paid in full, by days since the handover: the cases, and per
-    bucket the count and the money outstanding (one grouped query)."""
-    waiting = cases(user).filter(step__in=WITH_INSURER, paid_amount__lt=F("insurer_amount"))
+    bucket the count and the money outstanding (one grouped query). ``stores`` (ids) narrows to
+    those of the user's stores (a report's scope); ``today`` may be a past day (a report's period
+    end): cases handed over after it are not counted."""
+    waiting = cases(user).filter(step__in=WITH_INSURER, paid_amount__lt=F("insurer_amount"),
+                                 handed_over_on__lte=today)
+    if stores is not None:
+        waiting = waiting.filter(store_id__in=stores)
     if overdue_only:
         waiting = waiting.filter(overdue_q(today))
     waiting = waiting.annotate(bucket=_age_bucket(today))

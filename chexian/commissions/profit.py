@@ -78,12 +78,15 @@ def _cents(row: dict) -> dict:
     return row
 
 
-def profit_policies(user, since: dt.date, until: dt.date, store=None):
-    """Policies issued in the period in the stores where the user may see profit."""
+def profit_policies(user, since: dt.date, until: dt.date, store=None, *, stores=None):
+    """Policies issued in the period in the stores where the user may see profit (one ``store``, or
+    ``stores`` (ids) among them: a report's scope)."""
     policies = Policy.objects.restrict(user, "view").filter(issued_on__gte=since, issued_on__lte=until)
-    stores = stores_for(user, "profit.view")
+    allowed = stores_for(user, "profit.view")
+    if allowed is not None:
+        policies = policies.filter(store__in=allowed)
     if stores is not None:
-        policies = policies.filter(store__in=stores)
+        policies = policies.filter(store_id__in=stores)
     return policies.filter(store=store) if store is not None else policies
 
 
@@ -116,9 +119,14 @@ def _sums() -> dict:
     return {"policies": Count("pk"), **{name: Sum(expression) for name, expression in _per_policy().items()}}
 
 
+def with_parts(policies):
+    """``policies`` with every part of their profit annotated (the records behind a report's figure)."""
+    return policies.annotate(**_per_policy())
+
+
 def policy_rows(user, since: dt.date, until: dt.date, store=None):
     """One row per policy with every part (a values() queryset to paginate; quantize with ``cents``)."""
-    return (profit_policies(user, since, until, store).annotate(**_per_policy())
+    return (with_parts(profit_policies(user, since, until, store))
             .values("pk", "number", "issued_on", "line", "store__code", "issuer__username", "issuer__first_name",
                     *PARTS)
             .order_by("-issued_on", "-pk"))
@@ -128,10 +136,10 @@ def cents(rows):
     return [_cents(dict(row)) for row in rows]
 
 
-def profit(user, since: dt.date, until: dt.date, *, by: str = "month", store=None) -> dict:
+def profit(user, since: dt.date, until: dt.date, *, by: str = "month", store=None, stores=None) -> dict:
     """Rows grouped ``by`` month, issuer or store with every part, and the period's totals:
     two queries. ``by="policy"`` gives the totals only (the rows come from ``policy_rows``)."""
-    policies = profit_policies(user, since, until, store)
+    policies = profit_policies(user, since, until, store, stores=stores)
     rows = []
     if by in GROUPINGS:
         keys = GROUPINGS[by]

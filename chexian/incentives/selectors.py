@@ -87,15 +87,32 @@ TOTALS = {
 }
 
 
+def granted(user, since: dt.date, until: dt.date, *, store=None, stores=None):
+    """Gifts and rebates granted from ``since`` to ``until`` that the user sees on the compliance report
+    (one ``store``, or ``stores`` (ids) among the user's: a report's scope)."""
+    rows = for_compliance(user).filter(granted_on__gte=since, granted_on__lte=until)
+    if store is not None:
+        rows = rows.filter(store=store)
+    if stores is not None:
+        rows = rows.filter(store_id__in=stores)
+    return rows
+
+
+def summarise(rows, *by: str) -> list[dict]:
+    """``TOTALS`` of ``rows`` per group ``by`` (values or annotations), money to the fen; one query."""
+    return [_cents(r) for r in rows.values(*by).annotate(**TOTALS).order_by(*by)]
+
+
+def totals_of(rows) -> dict:
+    return _cents(rows.aggregate(**TOTALS))
+
+
 def compliance_report(user, month: Month, store=None) -> dict:
     """Every gift and rebate granted in ``month`` (one store or all the user's), the
     counts and totals per store and overall. Three queries whatever the size."""
-    rows = for_compliance(user).filter(granted_on__gte=month.first, granted_on__lte=month.last)
-    if store is not None:
-        rows = rows.filter(store=store)
-    per_store = [_cents(r) for r in rows.values("store_id", "store__code", "store__name").annotate(**TOTALS)
-                 .order_by("store__code")]
-    totals = _cents(rows.aggregate(**TOTALS))
+    rows = granted(user, month.first, month.last, store=store)
+    per_store = summarise(rows, "store__code", "store_id", "store__name")
+    totals = totals_of(rows)
     listing = (rows.select_related("store", "policy", "recorded_by", "decided_by")
                .order_by("store__code", "granted_on", "pk"))
     return {"month": month, "store": store, "rows": listing, "per_store": per_store, "totals": totals}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,17 +137,34 @@ def convert_by_policies(vehicle_ids) -> int:
     return len(updates)
 
 
-def leaderboard(user, since: dt.date, until: dt.date):
-    """联动公示: referrals logged and converted per department and per person, in the period."""
-    referrals = Lead.objects.restrict(user, "board").filter(
-        source=LeadSource.REFERRAL, created_at__date__gte=since, created_at__date__lte=until)
-    counts = {"referred": Count("pk"), "converted": Count("pk", filter=Q(status=LeadStatus.CONVERTED))}
+def referrals_between(leads, since: dt.date, until: dt.date):
+    """Of ``leads``, the referrals (联动) logged from ``since`` to ``until`` (both included)."""
+    return leads.filter(source=LeadSource.REFERRAL, created_at__date__gte=since, created_at__date__lte=until)
+
+
+def referral_counts() -> dict:
+    """The linkage measures, for ``.aggregate()`` or ``.annotate()``: referrals logged, converted,
+    and the premium of the policies that converted them."""
+    converted = Q(status=LeadStatus.CONVERTED)
+    return {"referred": Count("pk"), "converted": Count("pk", filter=converted),
+            "premium": Sum("converted_policy__premium", filter=converted)}
+
+
+def board_of(referrals, people: int | None = 50) -> dict:
+    """联动公示 of ``referrals``: per store and department, and per store and person (the first
+    ``people``, or all), each with ``referral_counts`` — one grouped query each."""
+    counts = referral_counts()
     departments = list(referrals.values("store__name", "department__name").annotate(**counts)
                        .order_by("-converted", "-referred", "department__name"))
-    people = list(referrals.values("store__name", "referred_by__username", "referred_by__first_name",
-                                   "referred_by__last_name", "department__name").annotate(**counts)
-                  .order_by("-converted", "-referred", "referred_by__username")[:50])
-    return {"departments": departments, "people": people}
+    persons = (referrals.values("store__name", "referred_by__username", "referred_by__first_name",
+                                "referred_by__last_name", "department__name").annotate(**counts)
+               .order_by("-converted", "-referred", "referred_by__username"))
+    return {"departments": departments, "people": list(persons[:people] if people else persons)}
+
+
+def leaderboard(user, since: dt.date, until: dt.date):
+    """联动公示: referrals logged and converted per department and per person, in the period."""
+    return board_of(referrals_between(Lead.objects.restrict(user, "board"), since, until))
 
 
 # ---------------------------------------------------------------- customer visits (回访)
@@ -294,19 +311,25 @@ def update_repair(*, actor, opportunity, status: str, repair_order: str = "", no
 
 def repair_retention(user, since: dt.date, until: dt.date) -> dict:
     """Opportunities noticed in the period and how many became repair orders."""
-    from chexian.leads.choices import RepairStatus
+    from chexian.claims.models import ClaimCase
     from chexian.leads.models import RepairOpportunity
 
-    rows = RepairOpportunity.objects.restrict(user, "view").filter(created_at__date__gte=since,
-                                                                    created_at__date__lte=until)
-    totals = rows.aggregate(noticed=Count("pk"), converted=Count("pk", filter=Q(status=RepairStatus.CONVERTED)),
-                            declined=Count("pk", filter=Q(status=RepairStatus.DECLINED)))
+    return retention_counts(RepairOpportunity.objects.restrict(user, "view"), ClaimCase.objects.restrict(user, "view"),
+                            since, until)
+
+
+def retention_counts(opportunities, claims, since: dt.date, until: dt.date) -> dict:
+    """The counts of ``repair_retention`` over the given querysets (a page passes the user's, the
+    report engine its scope's): repair opportunities noticed from ``since`` to ``until`` and how
+    they ended, and claim cases opened then (withdrawn ones aside). Two queries."""
+    from chexian.leads.choices import RepairStatus
+
+    totals = (opportunities.filter(created_at__date__gte=since, created_at__date__lte=until)
+              .aggregate(noticed=Count("pk"), converted=Count("pk", filter=Q(status=RepairStatus.CONVERTED)),
+                         declined=Count("pk", filter=Q(status=RepairStatus.DECLINED))))
     totals["rate"] = round(totals["converted"] * 100 / totals["noticed"]) if totals["noticed"] else None
     # Accident cars brought in for repair through a claim: those insured elsewhere are retention won.
-    from chexian.claims.models import ClaimCase
-
-    claims = (ClaimCase.objects.restrict(user, "view").exclude(step="withdrawn")
-              .filter(created_at__date__gte=since, created_at__date__lte=until))
+    claims = claims.exclude(step="withdrawn").filter(created_at__date__gte=since, created_at__date__lte=until)
     totals.update(claims.aggregate(claims=Count("pk"), claims_insured_elsewhere=Count("pk", filter=Q(
         insured_here=False))))
     return totals

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from chexian.renewals.choices import CaseStatus, Channel, TaskStatus
 from chexian.renewals.models import ContactLog, ContactTask, RenewalCase
@@ -40,26 +40,40 @@ def board(user, today: dt.date):
     )
 
 
+def lost_between(cases, since: dt.date, until: dt.date):
+    """Of ``cases``, those lost (战败) and closed from ``since`` to ``until`` (both included):
+    the lost-renewal summary's and the ``lost_renewals`` report's one definition."""
+    return cases.filter(status=CaseStatus.LOST, closed_at__date__gte=since, closed_at__date__lte=until)
+
+
+def lost_by(lost, *fields: str, order: tuple[str, ...] = ()) -> list[dict]:
+    """``lost`` (lost renewal cases) grouped by ``fields``: the cases (``n``) and the
+    expiring premium lost (``premium``), in one grouped query; most cases first unless ``order`` says."""
+    return list(lost.values(*fields).annotate(n=Count("pk"), premium=Sum("expiring_premium"))
+                .order_by(*(order or ("-n", *fields))))
+
+
+def closed_totals(cases, since: dt.date, until: dt.date) -> dict:
+    """Of ``cases``, how many were closed from ``since`` to ``until``: renewed here, lost,
+    and the expiring premium of those lost — one query."""
+    closed = cases.filter(closed_at__date__gte=since, closed_at__date__lte=until)
+    return closed.aggregate(renewed=Count("pk", filter=Q(status=CaseStatus.RENEWED)),
+                            lost=Count("pk", filter=Q(status=CaseStatus.LOST)),
+                            lost_premium=Sum("expiring_premium", filter=Q(status=CaseStatus.LOST)))
+
+
 def lost_summary(user, month_start: dt.date):
     """续保战败总结: cases lost in the month per store, specialist and reason, and
-    per competitor (insurer or channel)."""
+    per competitor (insurer or channel), each with the expiring premium lost."""
     month_end = (month_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    lost = RenewalCase.objects.restrict(user, "view").filter(
-        status=CaseStatus.LOST, closed_at__date__gte=month_start, closed_at__date__lt=month_end
-    )
-    by_reason = list(
-        lost.values("store__name", "assigned_to__username", "lost_reason").annotate(n=Count("pk"))
-        .order_by("store__name", "assigned_to__username", "-n")
-    )
-    by_competitor = list(
-        lost.values("store__name", "lost_to_insurer__short_name", "lost_to_channel").annotate(n=Count("pk"))
-        .order_by("store__name", "-n")
-    )
-    closed = RenewalCase.objects.restrict(user, "view").filter(
-        closed_at__date__gte=month_start, closed_at__date__lt=month_end
-    )
-    totals = closed.aggregate(renewed=Count("pk", filter=Q(status=CaseStatus.RENEWED)),
-                              lost=Count("pk", filter=Q(status=CaseStatus.LOST)))
+    last_day = month_end - dt.timedelta(days=1)
+    cases = RenewalCase.objects.restrict(user, "view")
+    lost = lost_between(cases, month_start, last_day)
+    by_reason = lost_by(lost, "store__name", "assigned_to__username", "lost_reason",
+                        order=("store__name", "assigned_to__username", "-n"))
+    by_competitor = lost_by(lost, "store__name", "lost_to_insurer__short_name", "lost_to_channel",
+                            order=("store__name", "-n"))
+    totals = closed_totals(cases, month_start, last_day)
     return {"by_reason": by_reason, "by_competitor": by_competitor, "totals": totals, "month_end": month_end}
 
 

@@ -154,6 +154,20 @@ class Scope:
         return {"kind": "group" if self.group else "store", "label": self.label,
                 "stores": [store.code for store in self.stores]}
 
+    def needing(self, action: str, title) -> Scope:
+        """This scope narrowed to the stores where the user may also take ``action`` (404 if none)."""
+        allowed = stores_for(self.user, action)
+        if allowed is None:
+            return self
+        stores = [store for store in self.stores if store.pk in set(allowed)]
+        if not stores:
+            raise ReportError(_("%(title)s is not among the reports your role may see in this store.")
+                              % {"title": title}, status=404)
+        return Scope(user=self.user, stores=stores, group=self.group)
+
+    def may_see(self, report) -> bool:
+        return not report.permission or can(self.user, report.permission)
+
     @classmethod
     def for_user(cls, user, *, store_code: str | None = None, group: bool = False,
                  action: str = "report.view") -> Scope:
@@ -231,8 +245,11 @@ class Report:
     group_only: ClassVar[bool] = False
     # Compare the headline figures with the previous period and the same period last year.
     compare: ClassVar[bool] = True
-    # Shown on the dashboard and in the menu of reports; part of the month close.
+    # Part of the month close (frozen as submitted).
     frozen_at_close: ClassVar[bool] = True
+    # The app permission its records need beyond report.view (profit, compliance…): the scope keeps only the
+    # stores where the user has it, and a store without it is a 404.
+    permission: ClassVar[str] = ""
 
     # ------------------------------------------------------------ what subclasses write
     def figures(self, ctx: Context) -> list[Figure]:
@@ -359,4 +376,6 @@ def resolve(user, code: str, params, *, today: dt.date | None = None) -> Request
     options = report.clean_options({name: params.get(name) for name in report.options})
     group = str(params.get("group") or "").lower() in ("1", "true", "yes", "on") or report.group_only
     scope = Scope.for_user(user, store_code=params.get("store") or None, group=group)
+    if report.permission:
+        scope = scope.needing(report.permission, report.title)
     return Request(report, scope, period, options)

@@ -16,7 +16,7 @@ from chexian.core.audit import log_action
 from chexian.core.choices import AuditAction
 from chexian.customers.exports import neutralize
 from chexian.reports import svg
-from chexian.reports.engine import INT, MONEY, RATE, Rate, Result
+from chexian.reports.engine import INT, MONEY, RATE, SHARE, Rate, Result
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {"json": "application/json", "xlsx": XLSX, "pdf": "application/pdf"}
@@ -85,7 +85,7 @@ def to_xlsx(result: Result, *, user=None, reason: str = "") -> bytes:
     if columns:
         header = []
         for column in columns:
-            if column.kind == RATE:
+            if column.kind in (RATE, SHARE):
                 header += [str(column.label), _("Numerator"), _("Denominator")]
             else:
                 header.append(str(column.label))
@@ -96,7 +96,7 @@ def to_xlsx(result: Result, *, user=None, reason: str = "") -> bytes:
             line = []
             for column in columns:
                 value = row.get(column.key)
-                if column.kind == RATE:
+                if column.kind in (RATE, SHARE):
                     rate = value if isinstance(value, Rate) else Rate(0, 0)
                     line += [rate.value, rate.numerator, rate.denominator]
                 elif column.kind in (INT, MONEY):

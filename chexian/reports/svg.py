@@ -10,6 +10,7 @@ from html import escape
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 28, 46
+HBAR_LEFT = 150
 COLOURS = ("#1f5fa8", "#e07b39", "#3a9d5d", "#b5443b", "#7a5fb0", "#8c8c8c")
 
 
@@ -40,9 +41,13 @@ def render(chart: dict) -> str:
              f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Noto Sans CJK SC, sans-serif" font-size="10">',
              f'<text x="{LEFT}" y="16" font-size="12" font-weight="bold">{escape(chart["title"])}</text>']
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" stroke="#999"/>')
+    if kind not in ("pie", "funnel"):
+        parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" '
+                     f'stroke="#999"/>')
     count = max(len(categories), 1)
-    if kind == "hbar":
+    if kind in ("pie", "funnel"):
+        parts.extend(_pie(categories, series[0]["data"] if series else [], unit))
+    elif kind == "hbar":
         row_h = plot_h / count
         for index, category in enumerate(categories):
             y = TOP + index * row_h
@@ -89,3 +94,30 @@ def render(chart: dict) -> str:
                          f'<text x="{x + 12}" y="{HEIGHT - 6}">{escape(str(serie["name"]))}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _pie(categories, data, unit: str) -> list[str]:
+    """Slices from twelve o'clock, clockwise, with a legend of label, value and share."""
+    import math
+
+    values = [max(_number(v) or 0.0, 0.0) for v in data]
+    total = sum(values) or 1.0
+    cx, cy, r = 120, TOP + (HEIGHT - TOP - 10) / 2, min(90, (HEIGHT - TOP - 20) / 2)
+    parts, angle = [], -math.pi / 2
+    for index, (category, value) in enumerate(zip(categories, values, strict=False)):
+        colour = COLOURS[index % len(COLOURS)]
+        sweep = 2 * math.pi * value / total
+        if value and sweep >= 2 * math.pi - 1e-9:
+            parts.append(f'<circle cx="{cx}" cy="{cy:.1f}" r="{r:.1f}" fill="{colour}"/>')
+        elif value:
+            x1, y1 = cx + r * math.cos(angle), cy + r * math.sin(angle)
+            x2, y2 = cx + r * math.cos(angle + sweep), cy + r * math.sin(angle + sweep)
+            large = 1 if sweep > math.pi else 0
+            arc = f"A{r:.1f},{r:.1f} 0 {large} 1 {x2:.1f},{y2:.1f}"
+            parts.append(f'<path d="M{cx},{cy:.1f} L{x1:.1f},{y1:.1f} {arc} Z" fill="{colour}"/>')
+        angle += sweep
+        y = TOP + 10 + index * 16
+        parts.append(f'<rect x="250" y="{y - 8}" width="9" height="9" fill="{colour}"/>'
+                     f'<text x="264" y="{y}">{escape(str(category))[:24]}: {_label(value, unit)} '
+                     f'({value * 100 / total:.1f}%)</text>')
+    return parts

@@ -64,7 +64,8 @@ def parse_rate(value) -> Decimal | None:
     try:
         rate = Decimal(text.rstrip("%").strip())
     except InvalidOperation:
-        raise ValidationError(_("Not a rate: write it like 12, 12% or 0.12."), code="rate_format") from None
+        raise ValidationError(_("Not a rate: write it as a percentage, like 12, 0.12 or 12 with a per-cent sign."),
+                              code="rate_format") from None
     if not percent and rate < 1:
         rate *= 100
     if not (Decimal(0) <= rate <= 100):

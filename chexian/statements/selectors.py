@@ -38,30 +38,35 @@ def _owed():
     return ExpressionWrapper(Coalesce("insurer_commission", "commission") - F("paid_amount"), output_field=MONEY)
 
 
-def _aged(user, today: dt.date | None):
+def _aged(user, today: dt.date | None, stores=None):
     today = today or timezone.localdate()
-    return Statement.objects.restrict(user, "view").filter(state__in=UNPAID_STATES, month__lt=aged_before(today))
+    rows = Statement.objects.restrict(user, "view").filter(state__in=UNPAID_STATES, month__lt=aged_before(today))
+    return rows if stores is None else rows.filter(store_id__in=stores)
 
 
-def aged(user, today: dt.date | None = None):
-    """Statements whose commission is unpaid more than three months after their month, oldest first."""
-    return (_aged(user, today).select_related("store", "insurer").annotate(owed=_owed())
+def aged(user, today: dt.date | None = None, *, stores=None):
+    """Statements whose commission is unpaid more than three months after their month, oldest first
+    (of ``stores``, ids, among the user's when given: a report's scope)."""
+    return (_aged(user, today, stores).select_related("store", "insurer").annotate(owed=_owed())
             .order_by("month", "store__code", "insurer__short_name"))
 
 
-def aging_summary(user, today: dt.date | None = None) -> dict:
+def aging_summary(user, today: dt.date | None = None, *, stores=None) -> dict:
     """The flag for dashboards: how many statements are aged and what they still owe (one query)."""
     # The sum names its expression itself: aggregating over an annotation leaves SQLite a bare "owed" name.
-    result = _aged(user, today).aggregate(count=Count("pk"), owed=Coalesce(Sum(_owed()), ZERO))
+    result = _aged(user, today, stores).aggregate(count=Count("pk"), owed=Coalesce(Sum(_owed()), ZERO))
     result["owed"] = Decimal(result["owed"]).quantize(CENT)
     return result
 
 
-def by_state(user, store=None) -> list[dict]:
-    """Per state: statements, our commission, the insurer's, paid and still owed (one grouped query)."""
+def by_state(user, store=None, *, stores=None) -> list[dict]:
+    """Per state: statements, our commission, the insurer's, paid and still owed (one grouped query);
+    of one ``store`` or of ``stores`` (ids) among the user's."""
     rows = statements(user)
     if store is not None:
         rows = rows.filter(store=store)
+    if stores is not None:
+        rows = rows.filter(store_id__in=stores)
     # Annotation names unlike the fields: an annotation named "commission" would shadow the field in _owed().
     money = {
         "statements": Count("pk"),

@@ -29,7 +29,8 @@ def _check(user):
 class ReportListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The reports: code, title, definition, options")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The reports: code, title, definition, options",
+                   operation_id="reports_list")
     def get(self, request):
         _check(request.user)
         return Response([{"code": r.code, "title": str(r.title), "definition": str(r.definition),
@@ -40,7 +41,7 @@ class ReportListView(APIView):
 class ReportView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT,
+    @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="reports_retrieve",
                    summary="One report as JSON (layout: docs/reports-json.md)")
     def get(self, request, code):
         _check(request.user)

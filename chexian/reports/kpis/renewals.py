@@ -86,7 +86,8 @@ class RenewalRate(Report):
                    "month of expiry, specialist, insurer and vehicle age. Under the fleet and yearly definitions "
                    "the breakdowns still show the cohort of the period.")
     options = {"definition": (COHORT, FLEET, YEARLY)}
-    columns = (Column("dimension", _("By"), TEXT), Column("label", _("Group"), TEXT), Column("due", _("Due"), INT),
+    columns = (Column("dimension", _("Breakdown"), TEXT), Column("label", _("Group"), TEXT),
+               Column("due", _("Due"), INT),
                Column("renewed", _("Renewed here"), INT), Column("rate", _("Renewal rate"), RATE))
 
     def describe_options(self, options):

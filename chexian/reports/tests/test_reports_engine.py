@@ -202,3 +202,31 @@ def test_every_registered_report_runs_for_a_store_and_renders(cast, business, cl
         json.dumps(result.as_json())
         assert client.get(reverse("reports:report", args=[code]), {"store": "A01", "period": "2026-10"}
                           ).status_code == 200, code
+
+
+def test_a_report_needing_an_app_permission_is_a_404_without_it_and_left_off_the_dashboard(client, cast, business):
+    # The issuer reads the store's reports but not its profit (profit.view).
+    with pytest.raises(engine.ReportError) as refused:
+        run(cast.a_issuer, "profit", "2026-10", store="A01")
+    assert refused.value.status == 404
+    client.force_login(cast.a_issuer)
+    assert client.get(reverse("reports:report", args=["profit"]), {"store": "A01"}).status_code == 404
+    codes = {card["report"].code for card in client.get(reverse("reports:dashboard")).context["cards"]}
+    assert "renewal_rate" in codes and "profit" not in codes
+    listed = {r.code for r in client.get(reverse("reports:index")).context["reports"]}
+    assert "profit" not in listed and "daily_operations" in listed
+    client.force_login(cast.a_supervisor)
+    codes = {card["report"].code for card in client.get(reverse("reports:dashboard")).context["cards"]}
+    assert {"profit", "churn", "claim_rate", "staff_efficiency"} <= codes
+
+
+@pytest.mark.parametrize("kind", ["bar", "line", "hbar", "pie"])
+def test_the_pdf_charts_are_well_formed_svg(kind):
+    from xml.etree import ElementTree
+
+    from chexian.reports import svg
+
+    drawn = svg.render({"title": "续保率 <&>", "kind": kind, "unit": "%", "categories": ["Another 4S store", "价格"],
+                        "series": [{"name": "率", "data": ["33.3", None]}]})
+    root = ElementTree.fromstring(drawn)  # noqa: S314 (our own SVG, not untrusted input)
+    assert root.tag.endswith("svg") and "续保率 <&>" in "".join(root.itertext())
