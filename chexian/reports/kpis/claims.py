@@ -321,7 +321,7 @@ class ClaimsAging(Report):
     # A snapshot of the cases as they stand: comparing it with earlier periods would mix in today's payments.
     compare = False
     columns = (Column("dimension", _("Breakdown"), TEXT), Column("label", _("Group"), TEXT),
-               Column("count", _("Cases"), INT), Column("outstanding", _("Outstanding"), MONEY),
+               Column("count", _("Claim cases"), INT), Column("outstanding", _("Outstanding"), MONEY),
                Column("overdue", _("Overdue"), INT))
 
     def _aging(self, ctx):

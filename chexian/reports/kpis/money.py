@@ -159,8 +159,9 @@ class CommissionAging(Report):
 
 # ---------------------------------------------------------------- blank-form reconciliation
 FORM_COUNTS = tuple((status.value, label) for status, label in (
-    (FormStatus.IN_STOCK, _("In stock")), (FormStatus.ISSUED, _("Issued")), (FormStatus.USED, _("Used")),
-    (FormStatus.VOIDED, _("Voided")), (FormStatus.RETURNED, _("Returned")), (FormStatus.LOST, _("Lost"))))
+    (FormStatus.IN_STOCK, FormStatus.IN_STOCK.label), (FormStatus.ISSUED, FormStatus.ISSUED.label),
+    (FormStatus.USED, FormStatus.USED.label), (FormStatus.VOIDED, FormStatus.VOIDED.label),
+    (FormStatus.RETURNED, FormStatus.RETURNED.label), (FormStatus.LOST, FormStatus.LOST.label)))
 
 
 @register

@@ -230,3 +230,22 @@ def test_the_pdf_charts_are_well_formed_svg(kind):
                         "series": [{"name": "率", "data": ["33.3", None]}]})
     root = ElementTree.fromstring(drawn)  # noqa: S314 (our own SVG, not untrusted input)
     assert root.tag.endswith("svg") and "续保率 <&>" in "".join(root.itertext())
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_data(client, cast, business):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cast.a_supervisor)
+    url = reverse("reports:dashboard")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, {"store": "A01", "period": "2026-10"}).status_code == 200
+        return len(captured.captured_queries)
+
+    before = count()
+    for day in range(1, 13):
+        car = make_vehicle(cast.a_issuer, cast.store_a, engine_no=f"Q{next(_engines)}")
+        make_policy(cast.a_issuer, car, start=dt.date(2026, 10, day), issued_on=dt.date(2026, 10, day))
+    assert count() == before <= 90
