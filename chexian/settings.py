@@ -238,6 +238,8 @@ TASKS = {"default": {"BACKEND": env_str("CHEXIAN_TASKS_BACKEND", "django_tasks_d
 CHEXIAN_PAGE_SIZE = 25
 # Reports: the day of the next month by which a store closes a month; the address the morning push links to.
 CHEXIAN_CLOSE_DAY = env_int("CHEXIAN_CLOSE_DAY", 5)
+# The renewal-rate definition reports use when none is asked for: cohort (default), fleet or yearly (SPEC §4.1).
+CHEXIAN_RENEWAL_RATE_DEFINITION = env_str("CHEXIAN_RENEWAL_RATE_DEFINITION", "cohort")
 CHEXIAN_BASE_URL = env_str("CHEXIAN_BASE_URL", "")
 # Partner insurers per store (SPEC §3.10, seed-002 §2.3.1): at most 2, or 3 when the
 # store's monthly premium (CTPL + commercial, trailing three months) reaches the threshold.

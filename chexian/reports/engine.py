@@ -268,6 +268,10 @@ class Report:
         """(queryset, [(field path, label)]) of the records behind figure ``key``, or None."""
         return None
 
+    def default_option(self, name: str) -> str:
+        """The value of an option nobody named: the first allowed one, unless a setting says otherwise."""
+        return self.options[name][0]
+
     def describe_options(self, options: dict) -> str:
         return ""
 
@@ -276,7 +280,7 @@ class Report:
         given = {k: v for k, v in (given or {}).items() if v not in (None, "")}
         cleaned = {}
         for name, allowed in self.options.items():
-            value = given.pop(name, allowed[0])
+            value = given.pop(name, self.default_option(name))
             if value not in allowed:
                 raise ReportError(_("%(value)s is not a %(name)s of this report: use one of %(allowed)s.")
                                   % {"value": value, "name": name, "allowed": ", ".join(allowed)})

@@ -90,6 +90,14 @@ class RenewalRate(Report):
                Column("due", _("Due"), INT),
                Column("renewed", _("Renewed here"), INT), Column("rate", _("Renewal rate"), RATE))
 
+    def default_option(self, name):
+        # Regions define the renewal rate differently (seed-000): the group chooses its default in the settings.
+        from django.conf import settings
+
+        if name == "definition":
+            return getattr(settings, "CHEXIAN_RENEWAL_RATE_DEFINITION", COHORT)
+        return super().default_option(name)
+
     def describe_options(self, options):
         return str(DEFINITIONS[options.get("definition", COHORT)])
 

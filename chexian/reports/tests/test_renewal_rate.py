@@ -131,3 +131,11 @@ def test_first_insurance_rate_is_new_cars_insured_here_over_new_cars_sold(cast, 
     assert headline(result) == Rate(3, 4)
     assert result.rows == [{"label": "2026-10", "sold": 4, "insured": 3, "rate": Rate(3, 4)}]
     assert headline(run(cast, "first_insurance_rate", period="2026-10", user=cast.office)) == Rate(3, 4)
+
+
+def test_the_group_chooses_the_default_definition_in_its_settings(cast, contract, settings):
+    settings.CHEXIAN_RENEWAL_RATE_DEFINITION = "fleet"
+    result = run(cast, "renewal_rate")
+    assert result.ctx.options == {"definition": "fleet"}
+    assert "other brands are excluded" in result.as_json()["options_described"]
+    assert run(cast, "renewal_rate", definition="cohort").ctx.options == {"definition": "cohort"}
