@@ -139,6 +139,7 @@ class Scope:
     user: Any
     stores: list
     group: bool = False
+    region: Any = None  # a group scope narrowed to one region
 
     @property
     def store_ids(self) -> list[int]:
@@ -146,13 +147,16 @@ class Scope:
 
     @property
     def label(self) -> str:
+        if self.group and self.region is not None:
+            return _("Region %(name)s (%(count)s stores)") % {"name": self.region.name, "count": len(self.stores)}
         if self.group:
             return _("Group (%(count)s stores)") % {"count": len(self.stores)}
         return self.stores[0].name
 
     def as_json(self) -> dict:
-        return {"kind": "group" if self.group else "store", "label": self.label,
-                "stores": [store.code for store in self.stores]}
+        kind = "region" if self.region is not None else "group" if self.group else "store"
+        return {"kind": kind, "label": self.label, "stores": [store.code for store in self.stores],
+                **({"region": self.region.code} if self.region is not None else {})}
 
     def needing(self, action: str, title) -> Scope:
         """This scope narrowed to the stores where the user may also take ``action`` (404 if none)."""
@@ -163,13 +167,13 @@ class Scope:
         if not stores:
             raise ReportError(_("%(title)s is not among the reports your role may see in this store.")
                               % {"title": title}, status=404)
-        return Scope(user=self.user, stores=stores, group=self.group)
+        return Scope(user=self.user, stores=stores, group=self.group, region=self.region)
 
     def may_see(self, report) -> bool:
         return not report.permission or can(self.user, report.permission)
 
     @classmethod
-    def for_user(cls, user, *, store_code: str | None = None, group: bool = False,
+    def for_user(cls, user, *, store_code: str | None = None, group: bool = False, region_code: str | None = None,
                  action: str = "report.view") -> Scope:
         """One store the user may report on (404 alike for missing and out of reach), or the group."""
         allowed = stores_for(user, action)
@@ -179,6 +183,11 @@ class Scope:
         if group:
             if not can(user, "report.group"):
                 raise ReportError(_("Group reports are for the group office and the auditors."), status=404)
+            if region_code:
+                stores = list(stores.filter(region__code=region_code.strip().upper()))
+                if not stores:
+                    raise ReportError(_("No region %(code)s among your stores.") % {"code": region_code}, status=404)
+                return cls(user=user, stores=stores, group=True, region=stores[0].region)
             return cls(user=user, stores=list(stores), group=True)
         if store_code:
             store = stores.filter(code=store_code.strip().upper()).first()
@@ -359,6 +368,8 @@ class Request:
         params = {"period": self.period.label}
         if self.scope.group:
             params["group"] = "1"
+            if self.scope.region is not None:
+                params["region"] = self.scope.region.code
         else:
             params["store"] = self.scope.stores[0].code
         params.update(self.options)
@@ -379,7 +390,8 @@ def resolve(user, code: str, params, *, today: dt.date | None = None) -> Request
         raise ReportError(str(exc)) from None
     options = report.clean_options({name: params.get(name) for name in report.options})
     group = str(params.get("group") or "").lower() in ("1", "true", "yes", "on") or report.group_only
-    scope = Scope.for_user(user, store_code=params.get("store") or None, group=group)
+    scope = Scope.for_user(user, store_code=params.get("store") or None, group=group,
+                           region_code=params.get("region") or None)
     if report.permission:
         scope = scope.needing(report.permission, report.title)
     return Request(report, scope, period, options)

@@ -62,6 +62,16 @@ class ReportIndexView(ReportMixin, TemplateView):
         return super().get_context_data(reports=_catalogue(self.request.user), **self.chooser(), **kwargs)
 
 
+def _cell_link(asked, row: dict, key: str) -> str:
+    period = asked.period.label
+    if key == "store" and "store_code" in row:
+        return f"{reverse('reports:dashboard')}?store={row['store_code']}&period={period}"
+    if key == "region" and "region_code" in row and asked.scope.group:
+        report = reverse("reports:report", args=[asked.report.code])
+        return f"{report}?group=1&region={row['region_code']}&period={period}"
+    return ""
+
+
 class ReportView(ReportMixin, TemplateView):
     template_name = "reports/report.html"
 
@@ -82,14 +92,13 @@ class ReportView(ReportMixin, TemplateView):
         if file_format != "html":
             raise Http404
         data = result.as_json()
-        rows = [[formats.cell_text(row.get(c.key)) for c in asked.report.columns] for row in result.rows]
-        # A group row names its store: it opens that store's dashboard (group → store → person).
-        links = [f"{reverse('reports:dashboard')}?store={row['store_code']}&period={asked.period.label}"
-                 if "store_code" in row else "" for row in result.rows]
+        # Group → region → store → person: a region cell opens the report for that region, a store cell the
+        # store's dashboard (and its staff efficiency, per person).
+        rows = [[(formats.cell_text(row.get(c.key)), _cell_link(asked, row, c.key)) for c in asked.report.columns]
+                for row in result.rows]
         frozen = services.frozen_for(asked)
         return self.render_to_response(self.get_context_data(
-            asked=asked, result=result, data=data, rows=list(zip(rows, links, strict=True)), query=asked.query(),
-            link_column=next((i for i, c in enumerate(asked.report.columns) if c.key == "store"), -1),
+            asked=asked, result=result, data=data, rows=rows, query=asked.query(),
             frozen=frozen, changed=services.differences(frozen.payload, data) if frozen else [],
             figures=[(f, formats.cell_text(f.value), formats.cell_text(f.previous), formats.cell_text(f.last_year))
                      for f in result.figures],

@@ -63,6 +63,7 @@ class GroupRanking(Report):
             target = targets.get(store.pk)
             rows.append({
                 "store_code": store.code, "store": store.name, "region": store.region.name,
+                "region_code": store.region.code,
                 "first_insurance_rate": Rate(s.get("insured", 0), s.get("sold", 0)),
                 "new_car_commission": money(m.get("new_car")),
                 "renewal_rate": Rate(c.get("renewed", 0), c.get("due", 0)),

@@ -249,3 +249,24 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(client, cast, bus
         car = make_vehicle(cast.a_issuer, cast.store_a, engine_no=f"Q{next(_engines)}")
         make_policy(cast.a_issuer, car, start=dt.date(2026, 10, day), issued_on=dt.date(2026, 10, day))
     assert count() == before <= 90
+
+
+def test_the_ranking_drills_from_group_to_region_to_store(client, cast, business):
+    from chexian.org.models import Region
+
+    south = Region.objects.create(group=cast.group, code="SOUTH", name="华南")
+    cast.store_b.region = south
+    cast.store_b.save()
+    client.force_login(cast.office)
+    url = reverse("reports:report", args=["group_ranking"])
+    page = client.get(url, {"group": "1", "period": "2026-10"})
+    links = [link for row in page.context["rows"] for _value, link in row if link]
+    assert any("region=SOUTH" in link for link in links) and any("store=A01" in link for link in links)
+    region = client.get(url, {"group": "1", "region": "SOUTH", "period": "2026-10"})
+    assert [row["store_code"] for row in region.context["result"].rows] == ["B01"]
+    assert region.context["data"]["scope"] == {"kind": "region", "label": "Region 华南 (1 stores)",
+                                               "stores": ["B01"], "region": "SOUTH"}
+    assert client.get(url, {"group": "1", "region": "NOWHERE"}).status_code == 404
+    # From the store, the person: the store's staff efficiency lists its issuers.
+    staff = run(cast.office, "staff_efficiency", "2026-10", store="A01")
+    assert [row.get("person") or row.get("label") for row in staff.rows]
