@@ -270,3 +270,29 @@ def test_the_ranking_drills_from_group_to_region_to_store(client, cast, business
     # From the store, the person: the store's staff efficiency lists its issuers.
     staff = run(cast.office, "staff_efficiency", "2026-10", store="A01")
     assert [row.get("person") or row.get("label") for row in staff.rows]
+
+
+def test_no_report_issues_a_query_per_record(cast, business):
+    """Every store report's query count, pinned by shape: the same with 3 policies as with 15."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scope = Scope.for_user(cast.office, store_code="A01")
+    period = Period.parse("2026-10", today=TODAY)
+
+    def counts() -> dict:
+        found = {}
+        for code, cls in sorted(engine.REGISTRY.items()):
+            if cls.group_only:
+                continue
+            with CaptureQueriesContext(connection) as captured:
+                cls().run(scope, period, today=TODAY).as_json()
+            found[code] = len(captured.captured_queries)
+        return found
+
+    before = counts()
+    for day in range(1, 13):
+        car = make_vehicle(cast.a_issuer, cast.store_a, engine_no=f"N{next(_engines)}")
+        make_policy(cast.a_issuer, car, start=dt.date(2026, 10, day), issued_on=dt.date(2026, 10, day))
+    assert counts() == before
+    assert max(before.values()) <= 40, before
