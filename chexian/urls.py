@@ -28,6 +28,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
+    path("healthz/", core_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -230,3 +230,10 @@ class AuditLogListView(ActionRequiredMixin, FilterView):
 
     def get_queryset(self):
         return AuditLog.objects.restrict(self.request.user).select_related("content_type", "store")
+
+
+def healthz(request):
+    """Liveness for the load balancer (and the load benchmarks' trivial view): no session, no database."""
+    from django.http import HttpResponse
+
+    return HttpResponse("ok", content_type="text/plain")

@@ -26,3 +26,9 @@ def test_group_office_reads_every_stores_audit_log(client, cast):
     client.login(username=cast.office.username, password=PASSWORD)
     page = client.get("/audit/").content.decode()
     assert "甲店客户" in page and "乙店客户" in page
+
+
+def test_healthz_answers_without_a_login_or_the_database(db, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/")
+    assert response.status_code == 200 and response.content == b"ok"
