@@ -62,7 +62,9 @@ class Profit(Report):
             ctx.scope.user, ctx.period.start, ctx.until, by=by, stores=ctx.scope.store_ids))
 
     def figures(self, ctx):
-        totals = self._profit(ctx, "policy")["totals"]
+        # The totals of the per-specialist grouping: the same sums as per policy, without a row per policy, and
+        # the same computation the rows use (memoised), so a page computes profit once.
+        totals = self._profit(ctx, "issuer")["totals"]
         return [Figure(key, label, totals[key], MONEY, drill="policies") for key, label in PROFIT_PARTS]
 
     def rows(self, ctx):

@@ -74,6 +74,21 @@ def figures_for(ctx) -> dict:
     return found
 
 
+def headline_for(ctx) -> dict:
+    """Only what the headline figures read (policies, premium, commission; renewed against target): the previous
+    period and last year need these, not the whole table — three queries instead of eleven."""
+    day = day_of(ctx)
+    ids = ctx.scope.store_ids
+    found = _both(policies(ctx), "issued_on", day, {
+        "policies": (Count, "pk", None), "premium": (Sum, "premium", None),
+        "commission": (Sum, "commission_amount", None)})
+    found.update(_both(RenewalCase.objects.filter(store_id__in=ids), "closed_at__date", day, {
+        "renewed": (Count, "pk", Q(status=CaseStatus.RENEWED))}))
+    found["renewal_target"] = RenewalTarget.objects.filter(store_id__in=ids, month=day.replace(day=1)).aggregate(
+        total=Sum("target"))["total"] or 0
+    return found
+
+
 METRICS = (
     ("policies_new_car", _("New-car policies (新车首保)"), INT),
     ("policies_renewal", _("Renewal policies (续保)"), INT),
@@ -106,11 +121,9 @@ class DailyOperations(Report):
                Column("attainment", _("Attainment"), RATE))
 
     def figures(self, ctx):
-        found = ctx.memo("daily_operations", lambda: figures_for(ctx))
-        policies_month = sum(found[f"{k}__month"] or 0 for k in
-                             ("policies_new_car", "policies_renewal", "policies_transfer_in"))
+        found = ctx.memo("daily_operations:headline", lambda: headline_for(ctx))
         return [
-            Figure("policies", _("Policies, month to date"), policies_month, INT, drill="policies"),
+            Figure("policies", _("Policies, month to date"), found["policies__month"] or 0, INT, drill="policies"),
             Figure("premium", _("Premium, month to date"), money(found["premium__month"]), MONEY),
             Figure("commission", _("Commission, month to date"), money(found["commission__month"]), MONEY),
             Figure("renewal_attainment", _("Renewals against target"),
